@@ -1,0 +1,2 @@
+# src/check
+liblmig_a_SOURCES += %reldir%/cmd-check.c

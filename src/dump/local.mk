@@ -1,0 +1,3 @@
+# src/dump
+liblmig_a_SOURCES += %reldir%/cmd-dump.c
+liblmig_a_SOURCES += %reldir%/cmd-precopy.c

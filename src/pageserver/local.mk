@@ -1,0 +1,2 @@
+# src/pageserver
+liblmig_a_SOURCES += %reldir%/cmd-pageserver.c

@@ -1,0 +1,2 @@
+# src/restore
+liblmig_a_SOURCES += %reldir%/cmd-restore.c

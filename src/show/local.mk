@@ -1,0 +1,2 @@
+# src/show
+liblmig_a_SOURCES += %reldir%/cmd-show.c
