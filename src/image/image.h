@@ -1,0 +1,84 @@
+/*
+ * Image files: the one on-disk (and on-wire) description of process state.
+ *
+ * A set of images is a directory. Each image file holds one kind of
+ * object (enum img_type) for one id (a pid, or 0 for tree-wide images):
+ *
+ *     header   : struct img_file_header (fixed width, little-endian)
+ *     records* : le32 length | le32 crc32c(payload) | payload
+ *
+ * where each payload is one packed protobuf-c message of the type that
+ * the image kind names. Page contents live in a separate raw file
+ * (pages-<pid>.img) described by the pagemap image; see images/pagemap.proto.
+ *
+ * All functions return 0 (or a count) on success and -errno on failure,
+ * and log the failure once, naming the file and the cause. A damaged,
+ * truncated, foreign or newer-version file is reported as -EINVAL (or
+ * -EPROTO for a version we do not read) with one clear error line.
+ */
+#ifndef LMIG_IMAGE_H
+#define LMIG_IMAGE_H
+
+#include <stdint.h>
+#include <stddef.h>
+#include <protobuf-c/protobuf-c.h>
+
+/* Bump on any incompatible change of the container or the schemas. */
+#define IMG_FORMAT_VERSION	1
+#define IMG_MAGIC		"LMIGIMG1"	/* 8 bytes, no NUL */
+/* Upper bound for one record: refuse to allocate more on bad input. */
+#define IMG_MAX_RECORD		(64u << 20)
+
+enum img_type {
+	IMG_INVENTORY = 1,	/* inventory.img:      InventoryEntry (one) */
+	IMG_PSTREE,		/* pstree.img:         PstreeEntry per process */
+	IMG_CORE,		/* core-<tid>.img:     CoreEntry (one per thread) */
+	IMG_TASK,		/* task-<pid>.img:     TaskEntry (one per process) */
+	IMG_MM,			/* mm-<pid>.img:       MmEntry (one) */
+	IMG_PAGEMAP,		/* pagemap-<pid>.img:  PagemapEntry per run */
+	IMG_FDINFO,		/* fdinfo-<pid>.img:   FdinfoEntry per fd */
+	IMG_FILES,		/* files.img:          FileEntry per open file description */
+	IMG_TYPE_MAX,
+};
+
+struct img_file_header {
+	char magic[8];		/* IMG_MAGIC */
+	uint32_t version;	/* IMG_FORMAT_VERSION, little-endian */
+	uint32_t type;		/* enum img_type, little-endian */
+} __attribute__((packed));
+
+struct img;
+
+/* File name of an image kind and id ("core-42.img"); NULL for a bad type. */
+const char *img_type_name(enum img_type type);
+int img_file_name(enum img_type type, uint32_t id, char *buf, size_t len);
+/* The protobuf descriptor for records of this image kind. */
+const ProtobufCMessageDescriptor *img_type_desc(enum img_type type);
+
+/*
+ * Open an image in the directory dirfd. img_open_read() returns -ENOENT
+ * (without logging) when the file does not exist, so that optional
+ * images can be probed.
+ */
+int img_open_write(int dirfd, enum img_type type, uint32_t id, struct img **out);
+int img_open_read(int dirfd, enum img_type type, uint32_t id, struct img **out);
+/* Flushes and closes; returns the first write error seen, if any. */
+int img_close(struct img *img);
+
+/* Append one message (of the image's type). */
+int img_write_msg(struct img *img, const ProtobufCMessage *msg);
+/*
+ * Read the next message. Returns 1 and sets *out (free it with
+ * protobuf_c_message_free_unpacked(*out, NULL)), 0 at a clean end of
+ * file, or -errno for a damaged record.
+ */
+int img_read_msg(struct img *img, ProtobufCMessage **out);
+/* Read exactly one message; a missing or extra record is an error. */
+int img_read_one(int dirfd, enum img_type type, uint32_t id, ProtobufCMessage **out);
+/* Write exactly one message as a whole image. */
+int img_write_one(int dirfd, enum img_type type, uint32_t id, const ProtobufCMessage *msg);
+
+/* Path of the image for messages ("DIR/core-42.img"), for error lines. */
+const char *img_path(const struct img *img);
+
+#endif
