@@ -1,1 +1,10 @@
-# tests
+# Tests. Each area keeps its own fragment below; programs exit 0 pass,
+# 1 fail, 77 skip (printing why), as automake's harness reads them.
+include tests/unit/local.mk
+
+TESTS += $(UNIT_TESTS)
+
+# Only the unit tests; scripts/run-tests runs these again under the sanitizers.
+check-unit:
+	$(MAKE) $(AM_MAKEFLAGS) check TESTS="$(UNIT_TESTS)"
+.PHONY: check-unit
