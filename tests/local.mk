@@ -1,6 +1,7 @@
 # Tests. Each area keeps its own fragment below; programs exit 0 pass,
 # 1 fail, 77 skip (printing why), as automake's harness reads them.
 include tests/unit/local.mk
+include tests/cr/local.mk
 
 TESTS += $(UNIT_TESTS)
 
