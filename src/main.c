@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "cli.h"
 #include "cmd.h"
 #include "log.h"
 
@@ -49,53 +50,13 @@ static void usage(FILE *f)
 		"See lmig(8).\n");
 }
 
-/*
- * Global options may stand anywhere on the line ("lmig dump -v ...").
- * Take them out of argv here so that each command parses only its own.
- * Returns the new argc, or -1 on a usage error.
- */
-static int take_global_opts(int argc, char **argv, int *verbose, int *quiet, const char **log_file)
-{
-	int out = 1;
-
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-
-		if (strcmp(a, "--") == 0) {
-			while (i < argc)
-				argv[out++] = argv[i++];
-			break;
-		}
-		if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
-			(*verbose)++;
-		} else if (strcmp(a, "-vv") == 0) {
-			*verbose += 2;
-		} else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
-			*quiet = 1;
-		} else if (strcmp(a, "--log-file") == 0) {
-			if (i + 1 >= argc) {
-				fprintf(stderr, "lmig: --log-file needs a file name\n");
-				return -1;
-			}
-			*log_file = argv[++i];
-		} else if (strncmp(a, "--log-file=", 11) == 0) {
-			*log_file = a + 11;
-		} else {
-			argv[out++] = argv[i];
-		}
-	}
-	argv[out] = NULL;
-	return out;
-}
-
 int main(int argc, char **argv)
 {
 	const struct lmig_cmd *cmd;
-	const char *log_file = NULL;
-	int verbose = 0, quiet = 0;
+	struct global_opts g = { 0 };
 	int ret;
 
-	argc = take_global_opts(argc, argv, &verbose, &quiet, &log_file);
+	argc = cli_take_global_opts(argc, argv, &g);
 	if (argc < 0)
 		return LMIG_EXIT_USAGE;
 
@@ -113,17 +74,17 @@ int main(int argc, char **argv)
 		return LMIG_EXIT_OK;
 	}
 
-	if (quiet)
+	if (g.quiet)
 		log_set_level(LOG_QUIET);
-	else if (verbose >= 2)
+	else if (g.verbose >= 2)
 		log_set_level(LOG_DEBUG);
-	else if (verbose == 1)
+	else if (g.verbose == 1)
 		log_set_level(LOG_INFO);
-	if (log_file) {
-		int rc = log_open_file(log_file);
+	if (g.log_file) {
+		int rc = log_open_file(g.log_file);
 
 		if (rc < 0) {
-			pr_err_rc(rc, "cannot open log file %s", log_file);
+			pr_err_rc(rc, "cannot open log file %s", g.log_file);
 			return LMIG_EXIT_FAIL;
 		}
 	}

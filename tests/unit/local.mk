@@ -3,3 +3,10 @@
 # is what puts it in TESTS, and what `make check-unit` runs again under
 # the sanitizers (scripts/run-tests).
 UNIT_TESTS =
+UNIT_TESTS += %reldir%/cli %reldir%/cmdline.sh
+check_PROGRAMS += %reldir%/cli
+%canon_reldir%_cli_LDADD = liblmig.a $(LMIG_LIBS)
+EXTRA_DIST += %reldir%/cmdline.sh
+UNIT_TESTS += %reldir%/opts
+check_PROGRAMS += %reldir%/opts
+%canon_reldir%_opts_LDADD = liblmig.a $(LMIG_LIBS)

@@ -1,0 +1,149 @@
+/* Command-line parsing of the migration commands and the shared number parsers. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "dump/precopy-opts.h"
+#include "log.h"
+#include "pageserver/pageserver-opts.h"
+
+static int failures;
+
+#define CHECK(cond) do { \
+	if (!(cond)) { \
+		fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
+		failures++; \
+	} \
+} while (0)
+
+#define ARGC(a) ((int)(sizeof(a) / sizeof((a)[0])) - 1)
+
+static void test_numbers(void)
+{
+	uint64_t v;
+	pid_t pid;
+	char host[64];
+	uint16_t port;
+
+	CHECK(cli_parse_u64("42", 100, &v) == 0 && v == 42);
+	CHECK(cli_parse_u64("101", 100, &v) == -ERANGE);
+	CHECK(cli_parse_u64("", 100, &v) == -EINVAL);
+	CHECK(cli_parse_u64("-1", 100, &v) == -EINVAL);
+	CHECK(cli_parse_u64(" 1", 100, &v) == -EINVAL);
+	CHECK(cli_parse_u64("12x", 100, &v) == -EINVAL);
+	CHECK(cli_parse_u64("99999999999999999999999", UINT64_MAX, &v) == -ERANGE);
+	CHECK(cli_parse_pid("1", &pid) == 0 && pid == 1);
+	CHECK(cli_parse_pid("0", &pid) < 0);
+	CHECK(cli_parse_pid("4194305", &pid) < 0);
+
+	CHECK(cli_parse_hostport("198.18.0.2:7000", host, sizeof(host), &port) == 0);
+	CHECK(strcmp(host, "198.18.0.2") == 0 && port == 7000);
+	CHECK(cli_parse_hostport("[::1]:80", host, sizeof(host), &port) == 0);
+	CHECK(strcmp(host, "::1") == 0 && port == 80);
+	CHECK(cli_parse_hostport("localhost:65535", host, sizeof(host), &port) == 0 && port == 65535);
+	CHECK(cli_parse_hostport("localhost", host, sizeof(host), &port) < 0);
+	CHECK(cli_parse_hostport(":80", host, sizeof(host), &port) < 0);
+	CHECK(cli_parse_hostport("h:0", host, sizeof(host), &port) < 0);
+	CHECK(cli_parse_hostport("h:65536", host, sizeof(host), &port) < 0);
+	CHECK(cli_parse_hostport("::1:80", host, sizeof(host), &port) < 0);
+	CHECK(cli_parse_hostport("[::1]80", host, sizeof(host), &port) < 0);
+}
+
+static void test_precopy(void)
+{
+	struct precopy_opts o;
+
+	{
+		char *argv[] = { "precopy", "--pid", "42", "--to", "198.18.0.2:7000", NULL };
+
+		CHECK(precopy_parse_opts(ARGC(argv), argv, &o) == 0);
+		CHECK(o.pid == 42 && o.port == 7000 && strcmp(o.host, "198.18.0.2") == 0);
+		CHECK(o.max_downtime_ms == 50 && o.max_rounds == 30 && !o.compress_lz4);
+	}
+	{
+		char *argv[] = { "precopy", "-p", "7", "-t", "h:1", "--max-rounds", "0",
+				 "--max-downtime", "10", "--compress", "lz4", "--transport", "uring",
+				 "--tracker", "soft-dirty", "--leave-running", NULL };
+
+		CHECK(precopy_parse_opts(ARGC(argv), argv, &o) == 0);
+		CHECK(o.max_rounds == 0 && o.max_downtime_ms == 10 && o.compress_lz4);
+		CHECK(strcmp(o.transport, "uring") == 0 && strcmp(o.tracker, "soft-dirty") == 0);
+		CHECK(o.leave_running);
+	}
+	{
+		char *argv[] = { "precopy", "--pid", "42", NULL };
+
+		CHECK(precopy_parse_opts(ARGC(argv), argv, &o) < 0);
+	}
+	{
+		char *argv[] = { "precopy", "--pid", "x", "--to", "h:1", NULL };
+
+		CHECK(precopy_parse_opts(ARGC(argv), argv, &o) < 0);
+	}
+	{
+		char *argv[] = { "precopy", "--pid", "1", "--to", "h:1", "--transport", "carrier-pigeon", NULL };
+
+		CHECK(precopy_parse_opts(ARGC(argv), argv, &o) < 0);
+	}
+	{
+		char *argv[] = { "precopy", "--pid", "1", "--to", "h:1", "--compress", "zstd", NULL };
+
+		CHECK(precopy_parse_opts(ARGC(argv), argv, &o) < 0);
+	}
+	{
+		char *argv[] = { "precopy", "--pid", "1", "--to", "h:1", "stray", NULL };
+
+		CHECK(precopy_parse_opts(ARGC(argv), argv, &o) < 0);
+	}
+	{
+		char *argv[] = { "precopy", "--pid", NULL };
+
+		CHECK(precopy_parse_opts(ARGC(argv), argv, &o) < 0);
+	}
+	{
+		char *argv[] = { "precopy", "--help", NULL };
+
+		CHECK(precopy_parse_opts(ARGC(argv), argv, &o) == 0 && o.help);
+	}
+}
+
+static void test_pageserver(void)
+{
+	struct pageserver_opts o;
+
+	{
+		char *argv[] = { "pageserver", "--port", "7000", NULL };
+
+		CHECK(pageserver_parse_opts(ARGC(argv), argv, &o) == 0);
+		CHECK(o.port == 7000 && !o.address && !o.images_dir && !o.keep_going);
+	}
+	{
+		char *argv[] = { "pageserver", "--port", "1", "--address", "198.18.0.2",
+				 "-D", "/tmp/x", "--keep-going", "--insecure", NULL };
+
+		CHECK(pageserver_parse_opts(ARGC(argv), argv, &o) == 0);
+		CHECK(strcmp(o.address, "198.18.0.2") == 0 && strcmp(o.images_dir, "/tmp/x") == 0);
+		CHECK(o.keep_going && o.insecure);
+	}
+	{
+		char *argv[] = { "pageserver", NULL };
+
+		CHECK(pageserver_parse_opts(ARGC(argv), argv, &o) < 0);
+	}
+	{
+		char *argv[] = { "pageserver", "--port", "70000", NULL };
+
+		CHECK(pageserver_parse_opts(ARGC(argv), argv, &o) < 0);
+	}
+}
+
+int main(void)
+{
+	log_set_level(LOG_QUIET);
+	test_numbers();
+	test_precopy();
+	test_pageserver();
+	if (failures)
+		fprintf(stderr, "%d checks failed\n", failures);
+	return failures ? 1 : 0;
+}
