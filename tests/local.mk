@@ -2,6 +2,7 @@
 # 1 fail, 77 skip (printing why), as automake's harness reads them.
 include tests/unit/local.mk
 include tests/cr/local.mk
+include tests/workload/local.mk
 
 TESTS += $(UNIT_TESTS)
 

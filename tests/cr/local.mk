@@ -15,3 +15,8 @@ TESTS += $(CR_TESTS)
 TEST_EXTENSIONS += .cr
 CR_LOG_COMPILER = $(top_builddir)/%reldir%/subreaper $(SHELL) $(top_srcdir)/%reldir%/run-cr
 EXTRA_DIST += %reldir%/run-cr
+
+# The memory workload, dirtying memory while it is dumped and restored.
+CR_SCRIPT_TESTS = %reldir%/memdirty.cr
+TESTS += $(CR_SCRIPT_TESTS)
+EXTRA_DIST += $(CR_SCRIPT_TESTS)
