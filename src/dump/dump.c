@@ -1,0 +1,100 @@
+#define LOG_PREFIX "dump: "
+#include "config.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "dump/dump.h"
+
+static int open_images_dir(const char *dir, int *dirfd)
+{
+	if (mkdir(dir, 0700) && errno != EEXIST) {
+		int ret = -errno;
+
+		pr_err_rc(ret, "cannot create the images directory %s", dir);
+		return ret;
+	}
+	*dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (*dirfd < 0) {
+		int ret = -errno;
+
+		pr_err_rc(ret, "cannot open the images directory %s", dir);
+		return ret;
+	}
+	return 0;
+}
+
+/* Everything read while the process stands still, in the order of dump.h. */
+static int dump_seized(struct dump_ctx *ctx)
+{
+	struct timespec ts;
+	int ret;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ctx->freeze_ns = (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+	ret = proc_read_stat(ctx->pid, 0, &ctx->stat);
+	if (ret) {
+		pr_err_rc(ret, "pid %d: cannot parse /proc/%d/stat", (int)ctx->pid, (int)ctx->pid);
+		return ret;
+	}
+	if (ctx->stat.state == 'Z' || ctx->stat.state == 'X') {
+		pr_err("pid %d: is a zombie", (int)ctx->pid);
+		return -ESRCH;
+	}
+	ret = proc_read_smaps(ctx->pid, &ctx->vmas);
+	if (ret) {
+		pr_err_rc(ret, "pid %d: cannot parse /proc/%d/smaps", (int)ctx->pid, (int)ctx->pid);
+		return ret;
+	}
+	ret = dump_files(ctx);
+	if (!ret)
+		ret = dump_pstree(ctx);
+	if (!ret)
+		ret = dump_cores(ctx);
+	if (!ret)
+		ret = dump_task(ctx);
+	if (!ret)
+		ret = dump_mm(ctx);
+	if (!ret)
+		ret = dump_pages(ctx);
+	if (!ret)
+		ret = dump_inventory(ctx);
+	return ret;
+}
+
+int dump_run(const struct dump_opts *o)
+{
+	struct dump_ctx ctx;
+	int ret;
+
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.opts = o;
+	ctx.pid = o->pid;
+	ctx.dirfd = -1;
+	ctx.next_file_id = 1;
+	ctx.page_size = sysconf(_SC_PAGESIZE);
+	dump_probe_xsave(&ctx.xsave_buf, &ctx.xfeatures);
+
+	ret = open_images_dir(o->images_dir, &ctx.dirfd);
+	if (ret)
+		return ret;
+	ret = seize_process(o->pid, &ctx.seized);
+	if (ret)
+		goto out;
+	ret = dump_seized(&ctx);
+	if (ret)
+		pr_err("pid %d: dump failed; the process continues", (int)ctx.pid);
+	else
+		pr_info("pid %d: dumped to %s (%llu pages, %llu zero)", (int)ctx.pid, o->images_dir,
+			(unsigned long long)ctx.pages_saved, (unsigned long long)ctx.pages_zero);
+	/* CRIU's convention: a dumped process does not run on unless asked to. */
+	unseize_process(&ctx.seized, ret == 0 && !o->leave_running);
+	proc_vmas_free(&ctx.vmas);
+out:
+	close(ctx.dirfd);
+	return ret;
+}

@@ -1,0 +1,93 @@
+/*
+ * `lmig dump`: the state of one seized process written as images.
+ *
+ * The phases (each in its own file, mirrored by src/restore/):
+ *   seize.c      stop every thread with ptrace, and let go again
+ *   pstree.c     pstree.img
+ *   files.c      fdinfo-<pid>.img and files.img (checked first: an fd we
+ *                cannot dump fails the dump before anything slow runs)
+ *   core.c       core-<tid>.img per thread
+ *   task.c       task-<pid>.img
+ *   mm.c, vma.c  mm-<pid>.img (mm fields, auxv, vmas)
+ *   mem.c        pagemap-<pid>.img and pages-<pid>.img
+ *   inventory.c  inventory.img, written last: a directory without it
+ *                holds an incomplete dump
+ *
+ * Whatever fails, the target is detached and keeps running unchanged.
+ */
+#ifndef LMIG_DUMP_H
+#define LMIG_DUMP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "dump/proc.h"
+#include "dump/seize.h"
+
+struct dump_opts {
+	pid_t pid;
+	const char *images_dir;
+	bool leave_running;
+	bool help;
+};
+
+/*
+ * Parse argv (argv[0] is "dump"). Returns 0, or -EINVAL after one error
+ * line naming the option. With --help, sets o->help and returns 0.
+ */
+int dump_parse_opts(int argc, char **argv, struct dump_opts *o);
+void dump_usage(void);
+
+/* Features an image set uses, named in inventory.img (dump_feature_name). */
+enum dump_feature {
+	DF_XSAVE	= 1u << 0,
+	DF_RSEQ		= 1u << 1,
+	DF_SECCOMP	= 1u << 2,
+	DF_PARASITE	= 1u << 3,	/* task fields that only the parasite reads are present */
+};
+const char *dump_feature_name(unsigned bit);
+
+struct dump_ctx {
+	const struct dump_opts *opts;
+	pid_t pid;
+	int dirfd;
+	long page_size;
+	struct seized seized;		/* the stopped threads, leader first */
+	struct proc_stat stat;		/* of the process, read once stopped */
+	struct proc_vmas vmas;		/* its smaps, read once stopped */
+	unsigned features;		/* DF_* */
+	uint32_t xsave_buf;		/* buffer for NT_X86_XSTATE, from dump_probe_xsave() */
+	uint32_t xsave_size;		/* bytes of NT_X86_XSTATE ptrace gave */
+	uint64_t xfeatures;		/* XCR0 */
+	uint32_t next_file_id;		/* files.img ids, from 1 */
+	uint64_t freeze_ns;		/* CLOCK_REALTIME when every thread was stopped */
+	uint64_t pages_saved, pages_zero;
+};
+
+/* Run a whole dump as described by o. Returns 0 or -errno (logged). */
+int dump_run(const struct dump_opts *o);
+
+/* The phases; each returns 0 or -errno after one error line naming the object. */
+int dump_pstree(struct dump_ctx *ctx);
+int dump_files(struct dump_ctx *ctx);
+int dump_cores(struct dump_ctx *ctx);
+int dump_task(struct dump_ctx *ctx);
+int dump_mm(struct dump_ctx *ctx);
+int dump_pages(struct dump_ctx *ctx);
+int dump_inventory(struct dump_ctx *ctx);
+
+/*
+ * Pending signals of a stopped thread (shared: the process-wide queue),
+ * as raw 128-byte siginfo_t records, oldest first, without dequeuing them.
+ * *out (nr * 128 bytes, NULL when none) is owned by the caller.
+ */
+int dump_peek_siginfo(pid_t tid, bool shared, uint8_t **out, size_t *nr);
+
+/*
+ * CPUID leaf 0xd and XGETBV: an xsave buffer size large enough for every
+ * feature the CPU supports, and XCR0; 0s without XSAVE.
+ */
+void dump_probe_xsave(uint32_t *size, uint64_t *xcr0);
+
+#endif

@@ -1,0 +1,115 @@
+#define LOG_PREFIX "dump-mm: "
+#include "config.h"
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "mm.pb-c.h"
+#include "image/image.h"
+#include "dump/dump.h"
+#include "dump/vma.h"
+
+/* auxv is at most a few dozen pairs; bound what we accept. */
+#define AUXV_MAX_WORDS	512
+
+static int read_auxv(pid_t pid, uint64_t **out, size_t *nr)
+{
+	char path[64], *buf;
+	size_t len;
+	int ret;
+
+	snprintf(path, sizeof(path), "%d/auxv", (int)pid);
+	ret = proc_read_file(path, AUXV_MAX_WORDS * sizeof(uint64_t) + 1, &buf, &len);
+	if (ret)
+		return ret;
+	/* proc_read_file's buffer is suitably aligned (malloc); the text terminator is ignored. */
+	*nr = len / sizeof(uint64_t);
+	*out = (uint64_t *)buf;
+	return 0;
+}
+
+int dump_mm(struct dump_ctx *ctx)
+{
+	const struct proc_stat *st = &ctx->stat;
+	MmEntry mm = MM_ENTRY__INIT;
+	VmaEntry *vmas = NULL, **vmap = NULL;
+	struct proc_status status;
+	char exe[PATH_MAX];
+	uint64_t *auxv = NULL;
+	size_t nr_auxv = 0;
+	int ret;
+
+	vmas = calloc(ctx->vmas.nr ? ctx->vmas.nr : 1, sizeof(*vmas));
+	vmap = calloc(ctx->vmas.nr ? ctx->vmas.nr : 1, sizeof(*vmap));
+	if (!vmas || !vmap) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	mm.start_code = st->start_code;
+	mm.end_code = st->end_code;
+	mm.start_data = st->start_data;
+	mm.end_data = st->end_data;
+	mm.start_brk = st->start_brk;
+	mm.start_stack = st->start_stack;
+	mm.arg_start = st->arg_start;
+	mm.arg_end = st->arg_end;
+	mm.env_start = st->env_start;
+	mm.env_end = st->env_end;
+	/*
+	 * The current brk is in no /proc file; sys_brk(0) inside the target
+	 * would give it exactly. Until the parasite does that, the end of
+	 * [heap] (brk rounded up to a page) stands for it.
+	 */
+	mm.brk = st->start_brk;
+	for (size_t i = 0; i < ctx->vmas.nr; i++) {
+		const struct proc_vma *v = &ctx->vmas.v[i];
+		const char *why = NULL;
+
+		vma_entry__init(&vmas[i]);
+		ret = vma_classify(v, &vmas[i], &why);
+		if (ret) {
+			pr_err("pid %d: vma %#llx-%#llx %s: %s", (int)ctx->pid,
+			       (unsigned long long)v->start, (unsigned long long)v->end,
+			       v->path[0] ? v->path : "(anonymous)", why);
+			goto out;
+		}
+		if (vmas[i].kind == VMA_KIND__VMA_HEAP)
+			mm.brk = v->end;
+		vmap[i] = &vmas[i];
+	}
+	mm.n_vmas = ctx->vmas.nr;
+	mm.vmas = vmap;
+
+	ret = read_auxv(ctx->pid, &auxv, &nr_auxv);
+	if (ret) {
+		pr_err_rc(ret, "pid %d: cannot read auxv", (int)ctx->pid);
+		goto out;
+	}
+	mm.n_auxv = nr_auxv;
+	mm.auxv = auxv;
+	ret = proc_readlink(ctx->pid, "exe", exe, sizeof(exe));
+	if (ret == 0)
+		mm.exe_path = exe;
+	else if (ret != -ENOENT) {
+		pr_err_rc(ret, "pid %d: cannot read the exe link", (int)ctx->pid);
+		goto out;
+	}
+	ret = proc_read_status(ctx->pid, &status);
+	if (ret) {
+		pr_err_rc(ret, "pid %d: cannot parse /proc/%d/status", (int)ctx->pid, (int)ctx->pid);
+		goto out;
+	}
+	if (status.thp_enabled >= 0) {
+		mm.has_thp_disabled = true;
+		mm.thp_disabled = !status.thp_enabled;
+	}
+	ret = img_write_one(ctx->dirfd, IMG_MM, ctx->pid, &mm.base);
+out:
+	free(auxv);
+	free(vmap);
+	free(vmas);
+	return ret;
+}

@@ -1,0 +1,213 @@
+#define LOG_PREFIX "dump-task: "
+#include "config.h"
+#include <errno.h>
+#include <limits.h>
+#include <linux/filter.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ptrace.h>
+
+#include "log.h"
+#include "task.pb-c.h"
+#include "image/image.h"
+#include "dump/dump.h"
+
+#define SIGINFO_SIZE	128
+/* The kernel caps a filter chain at MAX_INSNS_PER_PATH (32768 insns); this caps the count. */
+#define SECCOMP_MAX_FILTERS	512
+
+struct task_bufs {
+	RlimitEntry rl[RLIM_NLIMITS];
+	RlimitEntry *rlp[RLIM_NLIMITS];
+	ProtobufCBinaryData *shared;
+	uint8_t *sigs;
+	SeccompFilterEntry *sf;
+	SeccompFilterEntry **sfp;
+	size_t nr_sf;
+};
+
+static void task_bufs_free(struct task_bufs *b)
+{
+	for (size_t i = 0; i < b->nr_sf; i++)
+		free(b->sf[i].filter.data);
+	free(b->sfp);
+	free(b->sf);
+	free(b->sigs);
+	free(b->shared);
+}
+
+static void fill_creds(const struct proc_status *st, CredsEntry *c)
+{
+	c->uid = st->uid[0];
+	c->euid = st->uid[1];
+	c->suid = st->uid[2];
+	c->fsuid = st->uid[3];
+	c->gid = st->gid[0];
+	c->egid = st->gid[1];
+	c->sgid = st->gid[2];
+	c->fsgid = st->gid[3];
+	c->n_groups = st->nr_groups;
+	c->groups = (uint32_t *)st->groups;
+	c->cap_inh = st->cap_inh;
+	c->cap_prm = st->cap_prm;
+	c->cap_eff = st->cap_eff;
+	c->cap_bnd = st->cap_bnd;
+	c->has_cap_amb = true;
+	c->cap_amb = st->cap_amb;
+}
+
+/*
+ * The seccomp filters of the leader, oldest first. The kernel numbers
+ * them newest first (index 0 is the last installed).
+ */
+static int dump_seccomp(struct dump_ctx *ctx, struct task_bufs *b)
+{
+	pid_t pid = ctx->pid;
+	size_t n;
+
+	b->sf = calloc(SECCOMP_MAX_FILTERS, sizeof(*b->sf));
+	b->sfp = calloc(SECCOMP_MAX_FILTERS, sizeof(*b->sfp));
+	if (!b->sf || !b->sfp)
+		return -ENOMEM;
+	for (n = 0; n < SECCOMP_MAX_FILTERS; n++) {
+		struct __ptrace_seccomp_metadata md = { .filter_off = n };
+		long insns = ptrace(PTRACE_SECCOMP_GET_FILTER, pid, (void *)n, NULL);
+		struct sock_filter *f;
+
+		if (insns < 0 && errno == ENOENT)
+			break;
+		if (insns <= 0) {
+			int ret = insns < 0 ? -errno : -EINVAL;
+
+			pr_err_rc(ret, "pid %d: cannot read seccomp filter %zu", (int)pid, n);
+			return ret;
+		}
+		f = calloc(insns, sizeof(*f));
+		if (!f)
+			return -ENOMEM;
+		if (ptrace(PTRACE_SECCOMP_GET_FILTER, pid, (void *)n, f) != insns ||
+		    ptrace(PTRACE_SECCOMP_GET_METADATA, pid, (void *)sizeof(md), &md) < 0) {
+			int ret = -errno;
+
+			free(f);
+			pr_err_rc(ret, "pid %d: cannot read seccomp filter %zu", (int)pid, n);
+			return ret;
+		}
+		seccomp_filter_entry__init(&b->sf[n]);
+		b->sf[n].filter.data = (uint8_t *)f;
+		b->sf[n].filter.len = insns * sizeof(*f);
+		b->sf[n].has_flags = true;
+		b->sf[n].flags = md.flags;
+		b->nr_sf++;
+	}
+	if (n == SECCOMP_MAX_FILTERS) {
+		pr_err("pid %d: more than %d seccomp filters", (int)pid, SECCOMP_MAX_FILTERS);
+		return -E2BIG;
+	}
+	for (size_t i = 0; i < n; i++)
+		b->sfp[i] = &b->sf[n - 1 - i];
+	ctx->features |= DF_SECCOMP;
+	return 0;
+}
+
+int dump_task(struct dump_ctx *ctx)
+{
+	TaskEntry task = TASK_ENTRY__INIT;
+	CredsEntry creds = CREDS_ENTRY__INIT;
+	struct task_bufs b;
+	struct proc_status st;
+	struct proc_limits lim;
+	char cwd[PATH_MAX], root[PATH_MAX];
+	size_t nr_rl = 0, nr_sigs;
+	pid_t pid = ctx->pid;
+	int ret;
+
+	memset(&b, 0, sizeof(b));
+	task.pid = pid;
+	task.comm = ctx->stat.comm;
+
+	ret = proc_read_status(pid, &st);
+	if (ret) {
+		pr_err_rc(ret, "pid %d: cannot parse /proc/%d/status", (int)pid, (int)pid);
+		goto out;
+	}
+	if (st.nr_groups == PROC_MAX_GROUPS) {
+		ret = -E2BIG;
+		pr_err("pid %d: more than %d supplementary groups", (int)pid, PROC_MAX_GROUPS);
+		goto out;
+	}
+	fill_creds(&st, &creds);
+	task.creds = &creds;
+	task.has_no_new_privs = true;
+	task.no_new_privs = st.no_new_privs;
+	if (st.seccomp == 1) {
+		ret = -ENOTSUP;
+		pr_err("pid %d: seccomp strict mode is not supported", (int)pid);
+		goto out;
+	}
+	if (st.seccomp == 2) {
+		ret = dump_seccomp(ctx, &b);
+		if (ret)
+			goto out;
+		task.n_seccomp = b.nr_sf;
+		task.seccomp = b.sfp;
+	}
+
+	ret = proc_read_limits(pid, &lim);
+	if (ret) {
+		pr_err_rc(ret, "pid %d: cannot parse /proc/%d/limits", (int)pid, (int)pid);
+		goto out;
+	}
+	for (int r = 0; r < RLIM_NLIMITS; r++) {
+		if (!lim.have[r])
+			continue;
+		rlimit_entry__init(&b.rl[nr_rl]);
+		b.rl[nr_rl].resource = r;
+		b.rl[nr_rl].cur = lim.lim[r].rlim_cur;
+		b.rl[nr_rl].max = lim.lim[r].rlim_max;
+		b.rlp[nr_rl] = &b.rl[nr_rl];
+		nr_rl++;
+	}
+	task.n_rlimits = nr_rl;
+	task.rlimits = b.rlp;
+
+	ret = proc_readlink(pid, "cwd", cwd, sizeof(cwd));
+	if (!ret)
+		ret = proc_readlink(pid, "root", root, sizeof(root));
+	if (ret) {
+		pr_err_rc(ret, "pid %d: cannot read its cwd or root", (int)pid);
+		goto out;
+	}
+	task.cwd = cwd;
+	task.root = root;
+
+	ret = dump_peek_siginfo(pid, true, &b.sigs, &nr_sigs);
+	if (ret) {
+		pr_err_rc(ret, "pid %d: cannot read process-wide pending signals", (int)pid);
+		goto out;
+	}
+	if (nr_sigs) {
+		b.shared = calloc(nr_sigs, sizeof(*b.shared));
+		if (!b.shared) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		for (size_t i = 0; i < nr_sigs; i++) {
+			b.shared[i].data = b.sigs + i * SIGINFO_SIZE;
+			b.shared[i].len = SIGINFO_SIZE;
+		}
+		task.n_shared_pending = nr_sigs;
+		task.shared_pending = b.shared;
+	}
+
+	/*
+	 * sigactions, itimers, posix timers, personality, umask, pdeath_sig,
+	 * dumpable, child_subreaper, timerslack_ns: only the parasite can read
+	 * them; absent until it is wired in.
+	 */
+	ret = img_write_one(ctx->dirfd, IMG_TASK, pid, &task.base);
+out:
+	task_bufs_free(&b);
+	return ret;
+}
