@@ -10,3 +10,4 @@ TESTS += $(UNIT_TESTS)
 check-unit:
 	$(MAKE) $(AM_MAKEFLAGS) check TESTS="$(UNIT_TESTS)"
 .PHONY: check-unit
+include tests/parasite/local.mk
