@@ -11,3 +11,4 @@ check-unit:
 	$(MAKE) $(AM_MAKEFLAGS) check TESTS="$(UNIT_TESTS)"
 .PHONY: check-unit
 include tests/parasite/local.mk
+include tests/dump/local.mk

@@ -86,8 +86,9 @@ int dump_run(const struct dump_opts *o)
 	if (ret)
 		goto out;
 	ret = dump_seized(&ctx);
+	/* The failure was logged where it happened: one error line, not two. */
 	if (ret)
-		pr_err("pid %d: dump failed; the process continues", (int)ctx.pid);
+		pr_info("pid %d: dump failed; the process continues", (int)ctx.pid);
 	else
 		pr_info("pid %d: dumped to %s (%llu pages, %llu zero)", (int)ctx.pid, o->images_dir,
 			(unsigned long long)ctx.pages_saved, (unsigned long long)ctx.pages_zero);
