@@ -12,3 +12,4 @@ check-unit:
 .PHONY: check-unit
 include tests/parasite/local.mk
 include tests/dump/local.mk
+include tests/check/local.mk
