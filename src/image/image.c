@@ -47,6 +47,7 @@ struct img {
 	int fd;
 	enum img_type type;
 	bool writing;
+	bool at_end;		/* reading: the end marker was read */
 	int err;		/* writing: first error, returned again by every call */
 	unsigned int nr_rec;
 	uint64_t off;		/* file offset of buf[pos] */
@@ -317,6 +318,20 @@ int img_write_one(int dirfd, enum img_type type, uint32_t id, const ProtobufCMes
 	return rc < 0 ? rc : rc2;
 }
 
+/* The end marker; not written after a failure, so readers see the image as incomplete. */
+static int img_write_end(struct img *img)
+{
+	uint32_t mark[2] = { htole32(IMG_END_MARK), htole32(img->nr_rec) };
+
+	if (img->err)
+		return img->err;
+	if (sizeof(mark) > img->cap - img->end && img_flush(img) < 0)
+		return img->err;
+	memcpy(img->buf + img->end, mark, sizeof(mark));
+	img->end += sizeof(mark);
+	return 0;
+}
+
 int img_close(struct img *img)
 {
 	int rc = 0;
@@ -324,7 +339,9 @@ int img_close(struct img *img)
 	if (!img)
 		return 0;
 	if (img->writing) {
-		rc = img_flush(img);
+		rc = img_write_end(img);
+		if (rc == 0)
+			rc = img_flush(img);
 		if (close(img->fd) < 0 && rc == 0) {
 			rc = -errno;
 			pr_perror("%s: close failed", img->path);
@@ -509,6 +526,25 @@ int img_open_read(int dirfd, enum img_type type, uint32_t id, struct img **out)
 	return rc;
 }
 
+static int img_read_end(struct img *img, uint32_t count)
+{
+	uint64_t rec_off = img->off, left = img->size - img->off;
+
+	if (count != img->nr_rec) {
+		pr_err("%s: end marker at offset %" PRIu64 " counts %" PRIu32 " records, the file holds %u",
+		       img->path, rec_off, count, img->nr_rec);
+		return -EINVAL;
+	}
+	if (left != REC_HDR_SIZE) {
+		pr_err("%s: %" PRIu64 " stray bytes after the end marker at offset %" PRIu64,
+		       img->path, left - REC_HDR_SIZE, rec_off);
+		return -EINVAL;
+	}
+	img_consume(img, REC_HDR_SIZE);
+	img->at_end = true;
+	return 0;
+}
+
 int img_read_msg(struct img *img, ProtobufCMessage **out)
 {
 	const ProtobufCMessageDescriptor *desc = img_kinds[img->type].desc;
@@ -521,8 +557,17 @@ int img_read_msg(struct img *img, ProtobufCMessage **out)
 
 	if (img->writing)
 		return -EINVAL;
-	if (left == 0)
+	if (img->at_end)
 		return 0;
+	if (left == 0) {
+		if (img->nr_rec)
+			pr_err("%s: ends after record %u without an end marker (incomplete write?)",
+			       img->path, img->nr_rec);
+		else
+			pr_err("%s: ends after the header without an end marker (incomplete write?)",
+			       img->path);
+		return -EINVAL;
+	}
 	if (left < REC_HDR_SIZE) {
 		pr_err("%s: record %u at offset %" PRIu64 ": truncated (%" PRIu64 " of %d header bytes)",
 		       img->path, rec_no, rec_off, left, REC_HDR_SIZE);
@@ -533,6 +578,8 @@ int img_read_msg(struct img *img, ProtobufCMessage **out)
 		return rc;
 	len = get_le32(img->buf + img->pos);
 	crc = get_le32(img->buf + img->pos + 4);
+	if (len == IMG_END_MARK)
+		return img_read_end(img, crc);
 	if (len > IMG_MAX_RECORD) {
 		pr_err("%s: record %u at offset %" PRIu64 ": length %" PRIu32 " is over the limit of %u",
 		       img->path, rec_no, rec_off, len, IMG_MAX_RECORD);

@@ -6,9 +6,12 @@
  *
  *     header   : struct img_file_header (fixed width, little-endian)
  *     records* : le32 length | le32 crc32c(payload) | payload
+ *     end      : le32 IMG_END_MARK | le32 number of records
  *
  * where each payload is one packed protobuf-c message of the type that
- * the image kind names. Page contents live in a separate raw file
+ * the image kind names. The end marker, written by img_close() only when
+ * every write succeeded, makes a file cut short anywhere (even between
+ * two records) an error rather than a shorter valid image. Page contents live in a separate raw file
  * (pages-<pid>.img) described by the pagemap image; see images/pagemap.proto.
  *
  * All functions return 0 (or a count) on success and -errno on failure,
@@ -21,6 +24,7 @@
  *     DIR/core-42.img: holds mm records, expected core
  *     DIR/core-42.img: truncated header (5 of 16 bytes)
  *     DIR/core-42.img: record 3 at offset 912: checksum mismatch (...)
+ *     DIR/core-42.img: ends after record 2 without an end marker (...)
  *
  * Records are numbered from 1; offsets are byte offsets in the file.
  * A reader never allocates more than min(IMG_MAX_RECORD, file size) for
@@ -39,6 +43,8 @@
 #define IMG_MAGIC		"LMIGIMG1"	/* 8 bytes, no NUL */
 /* Upper bound for one record: refuse to allocate more on bad input. */
 #define IMG_MAX_RECORD		(64u << 20)
+/* Length field of the end marker: above IMG_MAX_RECORD, never a record. */
+#define IMG_END_MARK		0xffffffffu
 
 enum img_type {
 	IMG_INVENTORY = 1,	/* inventory.img:      InventoryEntry (one) */
@@ -108,8 +114,9 @@ int img_close(struct img *img);
 int img_write_msg(struct img *img, const ProtobufCMessage *msg);
 /*
  * Read the next message. Returns 1 and sets *out (free it with
- * protobuf_c_message_free_unpacked(*out, NULL)), 0 at a clean end of
- * file, or -errno for a damaged record.
+ * protobuf_c_message_free_unpacked(*out, NULL)), 0 at the end marker
+ * (when it is the last thing in the file and counts the records read),
+ * or -errno for a damaged or incomplete image.
  */
 int img_read_msg(struct img *img, ProtobufCMessage **out);
 /*

@@ -336,9 +336,15 @@ int pages_check(int dirfd, uint32_t pid, uint32_t page_size, unsigned int flags,
 
 	s.data_bytes = pf ? pages_size(pf) : 0;
 	if (s.data_bytes != data) {
-		char name[64];
+		char name[PATH_MAX];
 
-		pages_file_name(pid, name, sizeof(name));
+		if (!pf) {
+			/* Name the missing file beside its pagemap. */
+			const char *slash = strrchr(img_path(img), '/');
+			int dlen = slash ? (int)(slash - img_path(img) + 1) : 0;
+
+			snprintf(name, sizeof(name), "%.*s" PAGES_FILE_FMT, dlen, img_path(img), pid);
+		}
 		pr_err("%s: %" PRIu64 " bytes, but %s describes %" PRIu64 " bytes of page data",
 		       pf ? pages_path(pf) : name, s.data_bytes, img_path(img), data);
 		rc = -EINVAL;

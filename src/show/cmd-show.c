@@ -64,10 +64,12 @@ int show_parse_opts(int argc, char **argv, struct show_opts *opts)
 			pr_err("%s needs an argument; see 'lmig show --help'", argv[optind - 1]);
 			return LMIG_EXIT_USAGE;
 		default:
-			if (optopt)
-				pr_err("unknown option -%c; see 'lmig show --help'", optopt);
+			/* A long option names itself; a short one may sit in a cluster ("-jx"). */
+			if (strncmp(argv[optind - 1], "--", 2) == 0)
+				pr_err("unknown option or misused argument %s; see 'lmig show --help'",
+				       argv[optind - 1]);
 			else
-				pr_err("unknown option %s; see 'lmig show --help'", argv[optind - 1]);
+				pr_err("unknown option -%c; see 'lmig show --help'", optopt);
 			return LMIG_EXIT_USAGE;
 		}
 	}

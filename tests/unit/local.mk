@@ -10,3 +10,4 @@ EXTRA_DIST += %reldir%/cmdline.sh
 UNIT_TESTS += %reldir%/opts
 check_PROGRAMS += %reldir%/opts
 %canon_reldir%_opts_LDADD = liblmig.a $(LMIG_LIBS)
+include %reldir%/images.mk
