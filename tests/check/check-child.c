@@ -63,7 +63,7 @@ static void answer(struct check_probe *p, void *arg)
 
 static void crash(struct check_probe *p, void *arg)
 {
-	raise(SIGSEGV);
+	raise(SIGTERM);	/* not SIGSEGV: the sanitizers catch that one */
 }
 
 static void hang(struct check_probe *p, void *arg)
@@ -108,7 +108,7 @@ int main(void)
 	memset(&p, 0, sizeof(p));
 	probe_in_child(&p, crash, NULL);
 	CHECK(p.probed && !p.available);
-	CHECK(strstr(p.detail, "killed by signal 11") != NULL);
+	CHECK(strstr(p.detail, "killed by signal 15") != NULL);
 	CHECK(reap_orphans(0, false) == 0);
 
 	memset(&p, 0, sizeof(p));
