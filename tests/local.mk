@@ -13,3 +13,4 @@ check-unit:
 include tests/parasite/local.mk
 include tests/dump/local.mk
 include tests/check/local.mk
+include tests/fuzz/local.mk
