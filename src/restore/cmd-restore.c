@@ -1,9 +1,113 @@
 #define LOG_PREFIX "restore: "
+#include "config.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/ptrace.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include "cmd.h"
 #include "log.h"
+#include "restore/restore.h"
+
+/* Bound on the child's preparation (reading pages is the slow part). */
+#define RESTORE_TIMEOUT_MS	(300 * 1000)
+
+static void kill_child(pid_t pid)
+{
+	int status;
+
+	kill(pid, SIGKILL);
+	while (waitpid(pid, &status, __WALL) < 0 && errno == EINTR)
+		;
+}
+
+/* Stay the parent of the restored process: its exit status is ours. */
+static int wait_exit(pid_t pid)
+{
+	int status;
+
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR) {
+			pr_perror("pid %d: cannot wait for the restored process", (int)pid);
+			return LMIG_EXIT_FAIL;
+		}
+	}
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	return 128 + WTERMSIG(status);
+}
+
+int restore_run(const struct restore_opts *o)
+{
+	struct restore_ctx ctx = { .opts = o, .dirfd = -1 };
+	int report[2] = { -1, -1 }, go[2] = { -1, -1 }, ret, code = LMIG_EXIT_FAIL;
+	pid_t pid = -1;
+
+	ctx.page_size = sysconf(_SC_PAGESIZE);
+	ctx.dirfd = open(o->images_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (ctx.dirfd < 0) {
+		pr_perror("cannot open the images directory %s", o->images_dir);
+		return LMIG_EXIT_FAIL;
+	}
+	ret = restore_inventory(&ctx);
+	if (!ret)
+		ret = restore_read_tree(&ctx);
+	if (!ret)
+		ret = restore_read_files(&ctx);
+	if (ret)
+		goto out;
+
+	if (pipe2(report, O_CLOEXEC) || pipe2(go, O_CLOEXEC)) {
+		pr_perror("cannot create pipes to the restored process");
+		goto out;
+	}
+	pid = restore_clone(&ctx, &ctx.procs[0], report[1], go[0]);
+	if (pid < 0)
+		goto out;
+	close(report[1]);
+	report[1] = -1;
+	/* Seized before it starts, so that it cannot outrun the end of rt_sigreturn. */
+	if (ptrace(PTRACE_SEIZE, pid, NULL,
+		   (void *)(long)(PTRACE_O_TRACESYSGOOD | PTRACE_O_EXITKILL))) {
+		pr_perror("pid %d: cannot ptrace the restored process", (int)pid);
+		goto out_kill;
+	}
+	if (write(go[1], "g", 1) != 1) {
+		pr_perror("pid %d: cannot start the restored process", (int)pid);
+		goto out_kill;
+	}
+	ret = restore_finish(pid, report[0], RESTORE_TIMEOUT_MS);
+	if (ret)
+		goto out_kill;
+	pr_info("pid %d: restored", (int)pid);
+	code = o->detach ? LMIG_EXIT_OK : wait_exit(pid);
+	goto out;
+
+out_kill:
+	kill_child(pid);
+out:
+	for (int i = 0; i < 2; i++) {
+		if (report[i] >= 0)
+			close(report[i]);
+		if (go[i] >= 0)
+			close(go[i]);
+	}
+	restore_ctx_free(&ctx);
+	close(ctx.dirfd);
+	return code;
+}
 
 int cmd_restore(int argc, char **argv)
 {
-	pr_err("'lmig restore' is not built yet");
-	return LMIG_EXIT_UNSUPPORTED;
+	struct restore_opts o;
+
+	if (restore_parse_opts(argc, argv, &o))
+		return LMIG_EXIT_USAGE;
+	if (o.help) {
+		restore_usage();
+		return LMIG_EXIT_OK;
+	}
+	return restore_run(&o);
 }

@@ -1,2 +1,8 @@
-# src/restore
-liblmig_a_SOURCES += %reldir%/cmd-restore.c
+# src/restore: `lmig restore` (see restore.h for the phases). The
+# restorer blob it embeds is built by restorer/local.mk.
+liblmig_a_SOURCES += %reldir%/cmd-restore.c %reldir%/restore-opts.c %reldir%/restore.h
+liblmig_a_SOURCES += %reldir%/inventory.c %reldir%/pstree.c %reldir%/files.c
+liblmig_a_SOURCES += %reldir%/mem.c %reldir%/core.c %reldir%/task.c
+liblmig_a_SOURCES += %reldir%/bootstrap.c %reldir%/bootstrap.h
+liblmig_a_SOURCES += %reldir%/child.c %reldir%/finish.c
+liblmig_a_SOURCES += %reldir%/restorer-args.h %reldir%/restorer-blob.h

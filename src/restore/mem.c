@@ -1,0 +1,245 @@
+#define LOG_PREFIX "restore-mem: "
+#include "config.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "image/mm.h"
+#include "image/pages.h"
+#include "restore/bootstrap.h"
+#include "restore/restore.h"
+
+static bool vma_is_special(const VmaEntry *v)
+{
+	return v->kind == VMA_KIND__VMA_VDSO || v->kind == VMA_KIND__VMA_VVAR ||
+	       v->kind == VMA_KIND__VMA_VSYSCALL;
+}
+
+/* Areas whose fresh premap reads as zero: a zero run needs nothing there. */
+static bool vma_starts_zero(const VmaEntry *v)
+{
+	switch (v->kind) {
+	case VMA_KIND__VMA_FILE_PRIVATE:
+		return v->file_deleted;
+	case VMA_KIND__VMA_FILE_SHARED:
+		return v->file_deleted;
+	default:
+		return true;
+	}
+}
+
+/* Open the file of a file area and check it is the one that was mapped. */
+static int open_vma_file(uint32_t pid, const VmaEntry *v, int flags)
+{
+	struct stat st;
+	int fd, ret;
+
+	fd = open(v->path, flags | O_CLOEXEC);
+	if (fd < 0) {
+		ret = -errno;
+		pr_perror("pid %u: area %#" PRIx64 "-%#" PRIx64 ": cannot open %s",
+			  pid, v->start, v->end, v->path);
+		return ret;
+	}
+	if (v->has_ino && fstat(fd, &st) == 0 && (st.st_ino != v->ino ||
+	    (v->has_dev && st.st_dev != v->dev))) {
+		pr_err("pid %u: area %#" PRIx64 "-%#" PRIx64 ": %s is not the file that was mapped "
+		       "(inode %" PRIu64 ", was %" PRIu64 ")",
+		       pid, v->start, v->end, v->path, (uint64_t)st.st_ino, v->ino);
+		close(fd);
+		return -ESTALE;
+	}
+	return fd;
+}
+
+/* A memfd standing in for the deleted file of a shared area, as long as the area needs. */
+static int deleted_shared_file(uint32_t pid, const VmaEntry *v)
+{
+	const char *name = v->name ? v->name : v->path ? v->path : "lmig";
+	int fd = memfd_create(name, MFD_CLOEXEC), ret;
+
+	if (fd < 0) {
+		ret = -errno;
+		pr_perror("pid %u: area %#" PRIx64 ": cannot create a memfd", pid, v->start);
+		return ret;
+	}
+	if (ftruncate(fd, (off_t)(v->pgoff + (v->end - v->start)))) {
+		ret = -errno;
+		pr_perror("pid %u: area %#" PRIx64 ": cannot size its memfd", pid, v->start);
+		close(fd);
+		return ret;
+	}
+	return fd;
+}
+
+static int premap_one(uint32_t pid, const VmaEntry *v, uint64_t at)
+{
+	size_t len = v->end - v->start;
+	int prot = PROT_READ | PROT_WRITE, flags = MAP_FIXED, fd = -1, ret = 0;
+	off_t off = 0;
+	void *m;
+
+	switch (v->kind) {
+	case VMA_KIND__VMA_ANON_PRIVATE:
+	case VMA_KIND__VMA_HEAP:
+	case VMA_KIND__VMA_STACK:
+		flags |= MAP_PRIVATE | MAP_ANONYMOUS;
+		break;
+	case VMA_KIND__VMA_ANON_SHARED:
+		flags |= MAP_SHARED | MAP_ANONYMOUS;
+		break;
+	case VMA_KIND__VMA_FILE_PRIVATE:
+		if (v->file_deleted) {
+			flags |= MAP_PRIVATE | MAP_ANONYMOUS;
+			break;
+		}
+		fd = open_vma_file(pid, v, O_RDONLY);
+		if (fd < 0)
+			return fd;
+		flags |= MAP_PRIVATE;
+		off = (off_t)v->pgoff;
+		break;
+	case VMA_KIND__VMA_FILE_SHARED:
+		if (v->file_deleted) {
+			fd = deleted_shared_file(pid, v);
+		} else {
+			fd = open_vma_file(pid, v, (v->prot & PROT_WRITE) ? O_RDWR : O_RDONLY);
+			prot = (int)v->prot | PROT_READ;
+		}
+		if (fd < 0)
+			return fd;
+		flags |= MAP_SHARED;
+		off = (off_t)v->pgoff;
+		break;
+	default:
+		pr_err("pid %u: area %#" PRIx64 ": kind %d cannot be restored", pid, v->start, v->kind);
+		return -ENOTSUP;
+	}
+	if (v->growsdown)
+		flags |= MAP_GROWSDOWN;
+	m = mmap((void *)at, len, prot, flags, fd, off);
+	if (m == MAP_FAILED) {
+		ret = -errno;
+		pr_perror("pid %u: area %#" PRIx64 "-%#" PRIx64 "%s%s: cannot premap it",
+			  pid, v->start, v->end, v->path ? " " : "", v->path ? v->path : "");
+	}
+	if (fd >= 0)
+		close(fd);
+	return ret;
+}
+
+/* Read the saved pages straight into the premapped areas: one copy, from the file. */
+static int fill_pages(struct restore_ctx *ctx, struct rst_proc *p, struct bootstrap *b)
+{
+	struct pages_file *pf = NULL;
+	uint64_t off = 0, psz = (uint64_t)ctx->page_size;
+	size_t vi = 0;
+	int ret = 0;
+
+	for (size_t i = 0; i < p->nr_pagemap; i++) {
+		const PagemapEntry *pe = p->pagemap[i];
+		uint64_t len = (uint64_t)pe->nr_pages * psz;
+		const VmaEntry *v;
+		void *dst;
+
+		while (vi < p->mm->n_vmas && p->mm->vmas[vi]->end <= pe->vaddr)
+			vi++;
+		v = vi < p->mm->n_vmas ? p->mm->vmas[vi] : NULL;
+		if (!v || pe->vaddr < v->start || pe->vaddr + len > v->end || vma_is_special(v)) {
+			pr_err("pid %u: pagemap run %#" PRIx64 " (%u pages) is not inside one "
+			       "restorable area of mm-%u.img", p->pid, pe->vaddr, pe->nr_pages, p->pid);
+			ret = -EINVAL;
+			goto out;
+		}
+		dst = (void *)(bootstrap_premap_addr(b, vi) + (pe->vaddr - v->start));
+		if (pe->has_flags && (pe->flags & PE_ZERO)) {
+			if (!vma_starts_zero(v))
+				memset(dst, 0, len);
+			continue;
+		}
+		if (!pf) {
+			ret = pages_open_read(ctx->dirfd, p->pid, &pf);
+			if (ret) {
+				if (ret == -ENOENT)
+					pr_err("pid %u: pages-%u.img is missing", p->pid, p->pid);
+				goto out;
+			}
+		}
+		ret = pages_read_at(pf, off, dst, len);
+		if (ret)
+			goto out;
+		off += len;
+	}
+out:
+	pages_close(pf);
+	return ret;
+}
+
+int mem_premap(struct restore_ctx *ctx, struct rst_proc *p, struct bootstrap *b)
+{
+	struct rst_args *a = bootstrap_args(b);
+	struct rst_vma *rv;
+	size_t n = 0;
+	int ret;
+
+	rv = bootstrap_alloc(b, p->mm->n_vmas * sizeof(*rv) + 1, 8);
+	if (!rv)
+		return -ENOMEM;
+	for (size_t i = 0; i < p->mm->n_vmas; i++) {
+		const VmaEntry *v = p->mm->vmas[i];
+
+		if (vma_is_special(v))
+			continue;
+		ret = premap_one(p->pid, v, bootstrap_premap_addr(b, i));
+		if (ret)
+			return ret;
+		rv[n].src = bootstrap_premap_addr(b, i);
+		rv[n].dst = v->start;
+		rv[n].len = v->end - v->start;
+		rv[n].prot = v->prot;
+		rv[n].madv = v->has_madv ? v->madv : 0;
+		n++;
+	}
+	a->vmas = (uint64_t)rv;
+	a->nr_vmas = (uint32_t)n;
+	return fill_pages(ctx, p, b);
+}
+
+int mem_fill_args(struct restore_ctx *ctx, struct rst_proc *p, struct rst_args *a,
+		  struct bootstrap *b, int exe_fd)
+{
+	const MmEntry *mm = p->mm;
+	uint64_t *auxv;
+
+	if (mm->n_auxv > RST_AUXV_MAX) {
+		pr_err("pid %u: %zu auxv words in mm-%u.img, at most %d are restorable",
+		       p->pid, mm->n_auxv, p->pid, RST_AUXV_MAX);
+		return -EINVAL;
+	}
+	auxv = bootstrap_alloc(b, (mm->n_auxv ? mm->n_auxv : 1) * sizeof(*auxv), 8);
+	if (!auxv)
+		return -ENOMEM;
+	memcpy(auxv, mm->auxv, mm->n_auxv * sizeof(*auxv));
+	a->set_mm = 1;
+	a->mm.start_code = mm->start_code;
+	a->mm.end_code = mm->end_code;
+	a->mm.start_data = mm->start_data;
+	a->mm.end_data = mm->end_data;
+	a->mm.start_brk = mm->start_brk;
+	a->mm.brk = mm->brk;
+	a->mm.start_stack = mm->start_stack;
+	a->mm.arg_start = mm->arg_start;
+	a->mm.arg_end = mm->arg_end;
+	a->mm.env_start = mm->env_start;
+	a->mm.env_end = mm->env_end;
+	a->mm.auxv = (uint64_t)auxv;
+	a->mm.auxv_size = (uint32_t)(mm->n_auxv * sizeof(*auxv));
+	a->mm.exe_fd = exe_fd >= 0 ? (uint32_t)exe_fd : (uint32_t)-1;
+	a->exe_fd = exe_fd;
+	return 0;
+}

@@ -1,0 +1,69 @@
+#define LOG_PREFIX "restore: "
+#include "config.h"
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "log.h"
+#include "restore/restore.h"
+
+void restore_usage(void)
+{
+	printf("Usage: lmig restore -D DIR [--detach]\n"
+	       "\n"
+	       "Bring back a process from the images 'lmig dump' wrote, with its pid,\n"
+	       "memory, registers and open files: it continues where it stopped.\n"
+	       "By default lmig stays as its parent and exits with its exit status;\n"
+	       "with --detach it exits 0 as soon as the process runs.\n"
+	       "\n"
+	       "  -D, --images-dir DIR     the images to restore from\n"
+	       "  -d, --detach             leave the restored process running and exit\n"
+	       "  -h, --help               this help\n");
+}
+
+int restore_parse_opts(int argc, char **argv, struct restore_opts *o)
+{
+	static const struct option longopts[] = {
+		{ "images-dir", required_argument, NULL, 'D' },
+		{ "detach", no_argument, NULL, 'd' },
+		{ "restore-detached", no_argument, NULL, 'd' },	/* CRIU's spelling */
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+D:dh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'D':
+			if (!optarg[0]) {
+				pr_err("-D/--images-dir needs a directory");
+				return -EINVAL;
+			}
+			o->images_dir = optarg;
+			break;
+		case 'd':
+			o->detach = true;
+			break;
+		case 'h':
+			o->help = true;
+			return 0;
+		default:
+			pr_err("unknown or incomplete option '%s'; see 'lmig restore --help'",
+			       argv[optind - 1]);
+			return -EINVAL;
+		}
+	}
+	if (optind < argc) {
+		pr_err("unexpected argument '%s'", argv[optind]);
+		return -EINVAL;
+	}
+	if (!o->images_dir) {
+		pr_err("-D/--images-dir is required; see 'lmig restore --help'");
+		return -EINVAL;
+	}
+	return 0;
+}

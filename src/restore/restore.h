@@ -1,0 +1,144 @@
+/*
+ * `lmig restore`: a process rebuilt from images, continuing where it stopped.
+ *
+ * The phases (each in its own file, mirroring src/dump/):
+ *   inventory.c  inventory.img: refuse a foreign arch, page size, format
+ *   pstree.c     pstree.img and every per-process image, read up front so
+ *                that a bad image fails before anything is created; the
+ *                process itself, created with its pid (clone3 set_tid)
+ *   files.c      fdinfo-<pid>.img and files.img: files opened on high
+ *                scratch fds, then put on their numbers at the very end
+ *   mem.c        mm-<pid>.img, pagemap/pages: premap every area in the
+ *                bootstrap region and read the saved pages into place
+ *   bootstrap.c  where the region goes and what it holds
+ *   core.c       core-<tid>.img: the rt_sigframe the restorer returns through
+ *   task.c       task-<pid>.img: sigactions, itimers, cwd, umask
+ *   child.c      the sequence the new process runs, ending in the restorer
+ *   finish.c     lmig's side: wait for the report, catch the end of
+ *                rt_sigreturn, unmap the restorer, let go
+ *
+ * Whatever fails, the half-built process is killed: nothing is left behind.
+ */
+#ifndef LMIG_RESTORE_H
+#define LMIG_RESTORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "core.pb-c.h"
+#include "fdinfo.pb-c.h"
+#include "inventory.pb-c.h"
+#include "mm.pb-c.h"
+#include "pagemap.pb-c.h"
+#include "pstree.pb-c.h"
+#include "task.pb-c.h"
+#include "restore/restorer-args.h"
+
+struct restore_opts {
+	const char *images_dir;
+	bool detach;
+	bool help;
+};
+
+/*
+ * Parse argv (argv[0] is "restore"). Returns 0, or -EINVAL after one
+ * error line naming the option. With --help, sets o->help and returns 0.
+ */
+int restore_parse_opts(int argc, char **argv, struct restore_opts *o);
+void restore_usage(void);
+
+/* One process of the tree, as its images describe it (owned by the ctx). */
+struct rst_proc {
+	uint32_t pid;
+	PstreeEntry *pstree;
+	MmEntry *mm;
+	TaskEntry *task;
+	CoreEntry *core;		/* the leader's */
+	PagemapEntry **pagemap;
+	size_t nr_pagemap;
+	FdinfoEntry **fds;
+	size_t nr_fds;
+};
+
+struct restore_ctx {
+	const struct restore_opts *opts;
+	int dirfd;
+	long page_size;
+	InventoryEntry *inv;
+	PstreeEntry **pstree;
+	size_t nr_pstree;
+	FileEntry **files;		/* files.img, by record order */
+	size_t nr_files;
+	struct rst_proc *procs;		/* parents before children */
+	size_t nr_procs;
+};
+
+/*
+ * Run a whole restore. Returns the exit code for the command: 0 when the
+ * process runs (with --detach) or the restored process's exit status.
+ */
+int restore_run(const struct restore_opts *o);
+
+/* Phases run by lmig before anything is created; 0 or -errno (logged). */
+int restore_inventory(struct restore_ctx *ctx);
+int restore_read_tree(struct restore_ctx *ctx);
+int restore_read_files(struct restore_ctx *ctx);
+void restore_ctx_free(struct restore_ctx *ctx);
+
+/*
+ * Create the process p with its own pid, as a child of the caller. The
+ * child runs restore_child() and never returns. Returns the pid, or
+ * -errno after one error line: -EEXIST names the pid and who holds it.
+ */
+pid_t restore_clone(struct restore_ctx *ctx, struct rst_proc *p, int report_fd, int go_fd);
+
+/* The child's side: never returns (it becomes the restored process or exits). */
+__attribute__((noreturn))
+void restore_child(struct restore_ctx *ctx, struct rst_proc *p, int report_fd, int go_fd);
+
+/*
+ * lmig's side once the child runs: wait for its report, catch it after
+ * rt_sigreturn, unmap the bootstrap region, detach. Returns 0 or -errno
+ * (logged, naming what failed); on failure the caller kills the child.
+ */
+int restore_finish(pid_t pid, int report_fd, int timeout_ms);
+
+/* --- pieces used by the child (child.c) --- */
+
+/* Open every file of p on a scratch fd >= base; fills scratch[i] for p->fds[i]. */
+int files_open(struct restore_ctx *ctx, struct rst_proc *p, int base, int *scratch);
+/*
+ * Put the scratch fds on their numbers and close every other fd but
+ * keep[] (entries < 0 ignored). Logs nothing: it runs when fd 2 is
+ * already the target's. 0 or -errno.
+ */
+int files_install(struct rst_proc *p, const int *scratch, const int *keep, size_t nr_keep);
+/* The highest target fd of p, or -1. */
+int files_max_fd(const struct rst_proc *p);
+
+struct bootstrap;
+
+/* Plan and reserve the region for p (bootstrap.c); 0 or -errno (logged). */
+int bootstrap_create(struct restore_ctx *ctx, struct rst_proc *p, struct bootstrap **out);
+struct rst_args *bootstrap_args(struct bootstrap *b);
+/* Address where vma i of p's mm is premapped. */
+uint64_t bootstrap_premap_addr(const struct bootstrap *b, size_t vma_idx);
+/* Jump into the restorer; never returns. */
+__attribute__((noreturn)) void bootstrap_enter(struct bootstrap *b);
+
+/* Premap every area of p and fill in the saved pages (mem.c). */
+int mem_premap(struct restore_ctx *ctx, struct rst_proc *p, struct bootstrap *b);
+/* Fill the mm fields of the args (mem.c); exe_fd is p's exe opened, or -1. */
+int mem_fill_args(struct restore_ctx *ctx, struct rst_proc *p, struct rst_args *a,
+		  struct bootstrap *b, int exe_fd);
+
+/* Build the rt_sigframe in the args area (core.c). */
+int core_prepare(struct restore_ctx *ctx, struct rst_proc *p, struct bootstrap *b);
+/* The sigactions and itimers (task.c). */
+int task_fill_args(struct rst_proc *p, struct rst_args *a);
+/* cwd, root, umask, session and group: done by the child itself (task.c). */
+int task_restore_self(struct rst_proc *p);
+
+#endif

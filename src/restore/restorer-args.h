@@ -1,0 +1,155 @@
+/*
+ * The contract between lmig restore (src/restore/) and the restorer blob
+ * (restorer/): the layout of the bootstrap region and of the arguments.
+ *
+ * Included by both sides, so fixed-width types only and no libc.
+ *
+ * The bootstrap region is one reservation, placed where neither lmig nor
+ * the target has anything mapped:
+ *
+ *   [ blob (R+X) | args (RW): struct rst_args, rst_vma[], auxv, sigframe,
+ *     fpstate | stack (RW) | parking for lmig's vdso/vvar | premapped
+ *     target areas, in vma order ]
+ *
+ * lmig enters the blob at offset 0 with %rdi = args and %rsp = the top of
+ * the blob's stack. The blob parks lmig's vdso/vvar, unmaps everything
+ * outside the region, moves the special areas and then every premapped
+ * area to its final address (mremap: moved, not copied), applies the
+ * final protections and advice, restores the mm fields, sigactions,
+ * itimers, rseq, robust list and fs/gs base, reports to report_fd,
+ * stops itself with SIGSTOP (lmig ptraces it) and runs rt_sigreturn on
+ * the frame lmig prepared. lmig catches the end of rt_sigreturn, unmaps
+ * the region through the gadget at RST_GADGET_OFFSET and detaches.
+ */
+#ifndef LMIG_RESTORER_ARGS_H
+#define LMIG_RESTORER_ARGS_H
+
+#include <stdint.h>
+
+#define RST_ARGS_MAGIC		0x6c6d6967525354ULL	/* "lmigRST" */
+/* Offset in the blob of "syscall; ud2", which lmig uses to unmap the region. */
+#define RST_GADGET_OFFSET	16
+/* At most this many special areas of lmig (vdso, vvar, vvar_vclock) to move. */
+#define RST_MAX_SPECIAL		4
+#define RST_NSIG		64
+#define RST_AUXV_MAX		128	/* u64 words, as the kernel's saved_auxv bounds them */
+
+/* Steps of the blob, reported in rst_report.step when one fails. */
+enum rst_step {
+	RST_STEP_NONE = 0,
+	RST_STEP_RSEQ_UNREG,
+	RST_STEP_PARK,
+	RST_STEP_UNMAP,
+	RST_STEP_SPECIAL,
+	RST_STEP_MREMAP,
+	RST_STEP_MPROTECT,
+	RST_STEP_MADVISE,
+	RST_STEP_MM,
+	RST_STEP_SIGACTION,
+	RST_STEP_ITIMER,
+	RST_STEP_RSEQ,
+	RST_STEP_ROBUST,
+	RST_STEP_FSBASE,
+	RST_STEP_REPORT,
+	RST_STEP_MAX,
+};
+
+/*
+ * What the restored process (lmig's child, or the blob) tells lmig over
+ * report_fd: one record. rc == 0 means the blob is about to stop itself
+ * and run rt_sigreturn; otherwise rc is -errno and msg (lmig's child) or
+ * step (the blob) says what failed.
+ */
+struct rst_report {
+	int32_t rc;
+	uint32_t step;		/* enum rst_step */
+	uint64_t region_start;	/* from the blob: the region lmig unmaps at the end */
+	uint64_t region_len;
+	char msg[232];		/* NUL-terminated; empty from the blob */
+};
+
+/* One area: premapped at src inside the region, ends up at dst. */
+struct rst_vma {
+	uint64_t src;
+	uint64_t dst;
+	uint64_t len;
+	uint32_t prot;		/* final PROT_* */
+	uint32_t madv;		/* VMA_MADV() bits, see src/image/mm.h */
+};
+
+/* A kernel special mapping of lmig: parked in the region, then moved to dst (0: unmapped). */
+struct rst_special {
+	uint64_t start;		/* where lmig has it now */
+	uint64_t len;
+	uint64_t park;		/* its parking place in the region */
+	uint64_t dst;		/* the target's address for it, or 0 */
+};
+
+/* struct sigaction as rt_sigaction(2) takes it (8-byte mask). */
+struct rst_sigaction {
+	uint64_t handler;
+	uint64_t flags;
+	uint64_t restorer;
+	uint64_t mask;
+};
+
+struct rst_itimer {
+	uint64_t interval_sec, interval_usec;
+	uint64_t value_sec, value_usec;
+};
+
+/* struct prctl_mm_map, field for field (linux/prctl.h). */
+struct rst_mm_map {
+	uint64_t start_code, end_code;
+	uint64_t start_data, end_data;
+	uint64_t start_brk, brk;
+	uint64_t start_stack;
+	uint64_t arg_start, arg_end;
+	uint64_t env_start, env_end;
+	uint64_t auxv;		/* pointer */
+	uint32_t auxv_size;	/* bytes */
+	uint32_t exe_fd;	/* (uint32_t)-1: leave the exe link */
+};
+
+struct rst_args {
+	uint64_t magic;		/* RST_ARGS_MAGIC */
+	uint64_t region_start;	/* the bootstrap region: never unmapped by the blob */
+	uint64_t region_len;
+	uint64_t task_size;	/* unmap everything below this outside the region */
+
+	/* lmig's own rseq registration, dropped before its memory goes. */
+	uint64_t self_rseq;
+	uint32_t self_rseq_len;
+	uint32_t self_rseq_sig;
+
+	uint32_t nr_special;
+	uint32_t nr_vmas;
+	struct rst_special special[RST_MAX_SPECIAL];
+	uint64_t vmas;		/* struct rst_vma[nr_vmas], inside the args area */
+
+	struct rst_mm_map mm;
+	int32_t set_mm;		/* 0: skip PR_SET_MM_MAP (no mm fields in the image) */
+
+	/* Index sig - 1; SIGKILL and SIGSTOP are skipped. */
+	struct rst_sigaction sigactions[RST_NSIG];
+	uint32_t nr_itimers;
+	uint32_t itimer_which[3];
+	struct rst_itimer itimers[3];
+
+	uint64_t rseq;		/* the target's registration; 0: none */
+	uint32_t rseq_len;
+	uint32_t rseq_sig;
+	uint64_t robust_list;
+	uint64_t robust_list_len;	/* 0: leave none */
+	uint64_t clear_child_tid;
+	uint64_t fs_base;
+	uint64_t gs_base;
+
+	int32_t report_fd;	/* closed by the blob after reporting */
+	int32_t exe_fd;		/* closed by the blob after PR_SET_MM_MAP; -1: none */
+
+	/* rt_sigreturn runs with %rsp here: &rt_sigframe.uc, prepared by lmig. */
+	uint64_t sigframe_sp;
+};
+
+#endif
