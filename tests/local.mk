@@ -13,4 +13,5 @@ check-unit:
 include tests/parasite/local.mk
 include tests/dump/local.mk
 include tests/check/local.mk
+include tests/tracker/local.mk
 include tests/fuzz/local.mk
