@@ -15,3 +15,4 @@ include tests/dump/local.mk
 include tests/check/local.mk
 include tests/tracker/local.mk
 include tests/fuzz/local.mk
+include tests/restore/local.mk

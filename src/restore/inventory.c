@@ -31,7 +31,7 @@ int restore_inventory(struct restore_ctx *ctx)
 		return -EPROTO;
 	}
 	if (strcmp(inv->arch, "x86_64") != 0) {
-		pr_err("%s: images of a %s process, this is x86_64", ctx->opts->images_dir, inv->arch);
+		pr_err("%s: images made on %s, this machine is x86_64", ctx->opts->images_dir, inv->arch);
 		return -ENOTSUP;
 	}
 	if ((long)inv->page_size != ctx->page_size) {

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -71,6 +72,8 @@ int task_restore_self(struct rst_proc *p)
 	}
 	if (t->has_umask)
 		umask(t->umask);
+	if (t->comm)
+		prctl(PR_SET_NAME, t->comm, 0, 0, 0);
 	/*
 	 * A session or group it led is recreated; one it joined stays lmig's
 	 * (restoring into a foreign session takes the shell job along).
