@@ -15,6 +15,12 @@
 #include "string.h"
 #include "parasite-proto.h"
 
+/* prctl checks that the arguments an option does not use are zero */
+static long sys_prctl(long option, long arg2)
+{
+	return sys_call5(__NR_prctl, option, arg2, 0, 0, 0);
+}
+
 long parasite_service(struct parasite_args *args);
 
 /* The kernel's struct sigaction for rt_sigaction on x86_64. */
@@ -142,22 +148,22 @@ static long get_thread_state(struct parasite_thread_state *out)
 	out->ss_size = ss.size;
 	out->ss_flags = ss.flags;
 
-	ret = sys_call2(__NR_prctl, PR_GET_PDEATHSIG, (long)&pdeathsig);
+	ret = sys_prctl(PR_GET_PDEATHSIG, (long)&pdeathsig);
 	if (ret < 0)
 		return ret;
 	out->pdeathsig = pdeathsig;
 
-	ret = sys_call1(__NR_prctl, PR_GET_NO_NEW_PRIVS);
+	ret = sys_prctl(PR_GET_NO_NEW_PRIVS, 0);
 	if (ret < 0)
 		return ret;
 	out->no_new_privs = (uint32_t)ret;
 
-	ret = sys_call1(__NR_prctl, PR_GET_TIMERSLACK);
+	ret = sys_prctl(PR_GET_TIMERSLACK, 0);
 	if (ret < 0)
 		return ret;
 	out->timerslack_ns = (uint64_t)ret;
 
-	ret = sys_call1(__NR_prctl, PR_GET_SECUREBITS);
+	ret = sys_prctl(PR_GET_SECUREBITS, 0);
 	if (ret < 0)
 		return ret;
 	out->securebits = (uint32_t)ret;
@@ -181,17 +187,17 @@ static long get_process_state(struct parasite_process_state *out)
 		return ret;
 	out->personality = (uint32_t)ret;
 
-	ret = sys_call1(__NR_prctl, PR_GET_DUMPABLE);
+	ret = sys_prctl(PR_GET_DUMPABLE, 0);
 	if (ret < 0)
 		return ret;
 	out->dumpable = (int32_t)ret;
 
-	ret = sys_call2(__NR_prctl, PR_GET_CHILD_SUBREAPER, (long)&subreaper);
+	ret = sys_prctl(PR_GET_CHILD_SUBREAPER, (long)&subreaper);
 	if (ret < 0)
 		return ret;
 	out->child_subreaper = subreaper;
 
-	ret = sys_call1(__NR_prctl, PR_GET_THP_DISABLE);
+	ret = sys_prctl(PR_GET_THP_DISABLE, 0);
 	if (ret < 0)
 		return ret;
 	out->thp_disable = (int32_t)ret;

@@ -171,9 +171,15 @@ static void log_unexpected(pid_t tid, int status, const char *expected)
 	       expected, status, WSTOPSIG(status), status >> 16, ip);
 }
 
-/* Resume with PTRACE_SYSCALL and wait for the syscall stop of kind OP. */
-static int step_syscall(pid_t tid, int op, struct __ptrace_syscall_info *info)
+/*
+ * Resume with PTRACE_SYSCALL and wait for the next syscall stop; *R gets
+ * the registers there. Syscall stops are SIGTRAP with si_code SIGTRAP, or
+ * SIGTRAP | 0x80 under PTRACE_O_TRACESYSGOOD (the caller's choice, so both
+ * are taken); an int3 or a real SIGTRAP has another si_code.
+ */
+static int step_syscall(pid_t tid, const char *what, struct user_regs_struct *r)
 {
+	siginfo_t si;
 	int status, ret;
 
 	if (ptrace(PTRACE_SYSCALL, tid, NULL, NULL)) {
@@ -184,13 +190,16 @@ static int step_syscall(pid_t tid, int op, struct __ptrace_syscall_info *info)
 	ret = wait_stop(tid, &status);
 	if (ret)
 		return ret;
-	/* SIGTRAP | 0x80 with PTRACE_O_TRACESYSGOOD, plain SIGTRAP without */
 	if ((WSTOPSIG(status) & ~0x80) != SIGTRAP || (status >> 16) ||
-	    ptrace(PTRACE_GET_SYSCALL_INFO, tid, (void *)sizeof(*info), info) <= 0 ||
-	    info->op != op) {
-		log_unexpected(tid, status, op == PTRACE_SYSCALL_INFO_ENTRY ?
-			       "a syscall-entry stop" : "a syscall-exit stop");
+	    ptrace(PTRACE_GETSIGINFO, tid, NULL, &si) ||
+	    si.si_signo != SIGTRAP || (si.si_code & ~0x80) != SIGTRAP) {
+		log_unexpected(tid, status, what);
 		return -EIO;
+	}
+	if (ptrace(PTRACE_GETREGS, tid, NULL, r)) {
+		ret = -errno;
+		pr_perror("tid %d: PTRACE_GETREGS", tid);
+		return ret;
 	}
 	return 0;
 }
@@ -198,7 +207,6 @@ static int step_syscall(pid_t tid, int op, struct __ptrace_syscall_info *info)
 int infect_thread_syscall(struct infect_thread *t, uint64_t insn, long nr,
 			  const long args[6], long *ret)
 {
-	struct __ptrace_syscall_info info;
 	struct user_regs_struct r;
 	int err;
 
@@ -215,19 +223,23 @@ int infect_thread_syscall(struct infect_thread *t, uint64_t insn, long nr,
 	if (err)
 		return err;
 
-	err = step_syscall(t->tid, PTRACE_SYSCALL_INFO_ENTRY, &info);
+	err = step_syscall(t->tid, "a syscall-entry stop", &r);
 	if (err)
 		return err;
-	if ((long)info.entry.nr != nr || info.instruction_pointer != insn + 2) {
+	if ((long)r.orig_rax != nr || r.rip != insn + 2 || (long)r.rax != -ENOSYS) {
 		pr_err("tid %d: entered syscall %lld at %#llx, expected %ld at %#llx", t->tid,
-		       (long long)info.entry.nr, (unsigned long long)info.instruction_pointer,
-		       nr, (unsigned long long)insn + 2);
+		       (long long)r.orig_rax, r.rip, nr, (unsigned long long)insn + 2);
 		return -EIO;
 	}
-	err = step_syscall(t->tid, PTRACE_SYSCALL_INFO_EXIT, &info);
+	err = step_syscall(t->tid, "a syscall-exit stop", &r);
 	if (err)
 		return err;
-	*ret = (long)info.exit.rval;
+	if ((long)r.orig_rax != nr || r.rip != insn + 2) {
+		pr_err("tid %d: left syscall %lld at %#llx, expected %ld at %#llx", t->tid,
+		       (long long)r.orig_rax, r.rip, nr, (unsigned long long)insn + 2);
+		return -EIO;
+	}
+	*ret = (long)r.rax;
 	return 0;
 }
 
