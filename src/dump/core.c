@@ -131,6 +131,8 @@ static int dump_one_core(struct dump_ctx *ctx, pid_t tid)
 	CoreEntry core = CORE_ENTRY__INIT;
 	X86Regs regs = X86_REGS__INIT;
 	RseqEntry rseq = RSEQ_ENTRY__INIT;
+	SigaltstackEntry sas = SIGALTSTACK_ENTRY__INIT;
+	const struct parasite_thread_state *pt;
 	struct user_regs_struct ur;
 	struct __ptrace_rseq_configuration rc;
 	struct core_bufs b = { 0 };
@@ -212,6 +214,14 @@ static int dump_one_core(struct dump_ctx *ctx, pid_t tid)
 	core.robust_list = (uintptr_t)head;
 	core.robust_list_len = head_len;
 	/* clear_child_tid (set_tid_address) is readable only from inside the thread: left absent. */
+
+	pt = (ctx->features & DF_PARASITE) ? parasite_state_thread(&ctx->ps, tid) : NULL;
+	if (pt) {
+		sas.ss_sp = pt->ss_sp;
+		sas.ss_size = pt->ss_size;
+		sas.ss_flags = pt->ss_flags;
+		core.sigaltstack = &sas;
+	}
 
 	ret = dump_peek_siginfo(tid, false, &b.sigs, &nr_sigs);
 	if (ret) {

@@ -8,7 +8,27 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "image/image.h"
 #include "dump/dump.h"
+
+/*
+ * inventory.img marks a complete dump: remove an old one first, so that a
+ * dump failing half way never leaves a directory that looks complete.
+ */
+static int forget_old_dump(int dirfd, const char *dir)
+{
+	char name[64];
+	int ret = img_file_name(IMG_INVENTORY, 0, name, sizeof(name));
+
+	if (ret)
+		return ret;
+	if (unlinkat(dirfd, name, 0) && errno != ENOENT) {
+		ret = -errno;
+		pr_err_rc(ret, "cannot remove %s/%s of an earlier dump", dir, name);
+		return ret;
+	}
+	return 0;
+}
 
 static int open_images_dir(const char *dir, int *dirfd)
 {
@@ -54,6 +74,8 @@ static int dump_seized(struct dump_ctx *ctx)
 	if (!ret)
 		ret = dump_pstree(ctx);
 	if (!ret)
+		ret = parasite_state_collect(ctx, &ctx->ps);
+	if (!ret)
 		ret = dump_cores(ctx);
 	if (!ret)
 		ret = dump_task(ctx);
@@ -82,6 +104,9 @@ int dump_run(const struct dump_opts *o)
 	ret = open_images_dir(o->images_dir, &ctx.dirfd);
 	if (ret)
 		return ret;
+	ret = forget_old_dump(ctx.dirfd, o->images_dir);
+	if (ret)
+		goto out;
 	ret = seize_process(o->pid, &ctx.seized);
 	if (ret)
 		goto out;
@@ -94,6 +119,7 @@ int dump_run(const struct dump_opts *o)
 			(unsigned long long)ctx.pages_saved, (unsigned long long)ctx.pages_zero);
 	/* CRIU's convention: a dumped process does not run on unless asked to. */
 	unseize_process(&ctx.seized, ret == 0 && !o->leave_running);
+	parasite_state_free(&ctx.ps);
 	proc_vmas_free(&ctx.vmas);
 out:
 	close(ctx.dirfd);

@@ -6,6 +6,7 @@
  *   pstree.c     pstree.img
  *   files.c      fdinfo-<pid>.img and files.img (checked first: an fd we
  *                cannot dump fails the dump before anything slow runs)
+ *   parasite-state.c  what only the target can read, for the images below
  *   core.c       core-<tid>.img per thread
  *   task.c       task-<pid>.img
  *   mm.c, vma.c  mm-<pid>.img (mm fields, auxv, vmas)
@@ -22,6 +23,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "dump/parasite-state.h"
 #include "dump/proc.h"
 #include "dump/seize.h"
 
@@ -56,6 +58,7 @@ struct dump_ctx {
 	struct seized seized;		/* the stopped threads, leader first */
 	struct proc_stat stat;		/* of the process, read once stopped */
 	struct proc_vmas vmas;		/* its smaps, read once stopped */
+	struct parasite_state ps;	/* valid when features has DF_PARASITE */
 	unsigned features;		/* DF_* */
 	uint32_t xsave_buf;		/* buffer for NT_X86_XSTATE, from dump_probe_xsave() */
 	uint32_t xsave_size;		/* bytes of NT_X86_XSTATE ptrace gave */

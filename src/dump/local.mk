@@ -5,5 +5,6 @@ liblmig_a_SOURCES += %reldir%/precopy-opts.c %reldir%/precopy-opts.h
 liblmig_a_SOURCES += %reldir%/dump.h %reldir%/dump.c %reldir%/dump-opts.c \
 	%reldir%/seize.c %reldir%/seize.h %reldir%/proc.c %reldir%/proc.h \
 	%reldir%/pstree.c %reldir%/files.c %reldir%/core.c %reldir%/task.c \
-	%reldir%/mm.c %reldir%/vma.c %reldir%/vma.h %reldir%/mem.c %reldir%/inventory.c
+	%reldir%/mm.c %reldir%/vma.c %reldir%/vma.h %reldir%/mem.c %reldir%/inventory.c \
+	%reldir%/parasite-state.c %reldir%/parasite-state.h
 liblmig_a_SOURCES += %reldir%/tracker.c %reldir%/tracker.h %reldir%/tracker-backend.h %reldir%/tracker-uffd.c %reldir%/tracker-softdirty.c

@@ -59,9 +59,8 @@ int dump_mm(struct dump_ctx *ctx)
 	mm.env_start = st->env_start;
 	mm.env_end = st->env_end;
 	/*
-	 * The current brk is in no /proc file; sys_brk(0) inside the target
-	 * would give it exactly. Until the parasite does that, the end of
-	 * [heap] (brk rounded up to a page) stands for it.
+	 * The current brk is in no /proc file: the parasite asks sys_brk(0).
+	 * Without it, the end of [heap] (brk rounded up to a page) stands in.
 	 */
 	mm.brk = st->start_brk;
 	for (size_t i = 0; i < ctx->vmas.nr; i++) {
@@ -76,10 +75,12 @@ int dump_mm(struct dump_ctx *ctx)
 			       v->path[0] ? v->path : "(anonymous)", why);
 			goto out;
 		}
-		if (vmas[i].kind == VMA_KIND__VMA_HEAP)
+		if (vmas[i].kind == VMA_KIND__VMA_HEAP && !(ctx->features & DF_PARASITE))
 			mm.brk = v->end;
 		vmap[i] = &vmas[i];
 	}
+	if (ctx->features & DF_PARASITE)
+		mm.brk = ctx->ps.brk;
 	mm.n_vmas = ctx->vmas.nr;
 	mm.vmas = vmap;
 
@@ -102,7 +103,10 @@ int dump_mm(struct dump_ctx *ctx)
 		pr_err_rc(ret, "pid %d: cannot parse /proc/%d/status", (int)ctx->pid, (int)ctx->pid);
 		goto out;
 	}
-	if (status.thp_enabled >= 0) {
+	if (ctx->features & DF_PARASITE) {
+		mm.has_thp_disabled = true;
+		mm.thp_disabled = ctx->ps.process.thp_disable;
+	} else if (status.thp_enabled >= 0) {
 		mm.has_thp_disabled = true;
 		mm.thp_disabled = !status.thp_enabled;
 	}

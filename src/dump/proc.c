@@ -3,6 +3,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -570,6 +571,77 @@ int proc_read_fdinfo(pid_t pid, int fd, struct proc_fdinfo *fi)
 	if (ret)
 		return ret;
 	ret = proc_parse_fdinfo(text, fi);
+	free(text);
+	return ret;
+}
+
+int proc_parse_timers(const char *text, struct proc_timer **out, size_t *nr)
+{
+	struct proc_timer *t = NULL, *cur = NULL;
+	const char *line, *next;
+	size_t n = 0;
+
+	*out = NULL;
+	*nr = 0;
+	for (line = text; *line; line = next) {
+		char how[16], who[8];
+		unsigned long long ptr;
+		int a, b;
+
+		next = strchr(line, '\n');
+		next = next ? next + 1 : line + strlen(line);
+		if (sscanf(line, "ID: %d", &a) == 1) {
+			struct proc_timer *nt = realloc(t, (n + 1) * sizeof(*t));
+
+			if (!nt) {
+				free(t);
+				return -ENOMEM;
+			}
+			t = nt;
+			cur = &t[n++];
+			memset(cur, 0, sizeof(*cur));
+			cur->id = a;
+			cur->notify = -1;
+		} else if (!cur) {
+			continue;
+		} else if (sscanf(line, "signal: %d/%llx", &a, &ptr) == 2) {
+			cur->signo = a;
+			cur->sival = ptr;
+		} else if (sscanf(line, "notify: %15[a-z]/%7[a-z].%d", how, who, &b) == 3) {
+			if (strcmp(how, "signal") == 0)
+				cur->notify = SIGEV_SIGNAL;
+			else if (strcmp(how, "none") == 0)
+				cur->notify = SIGEV_NONE;
+			else if (strcmp(how, "thread") == 0)
+				cur->notify = SIGEV_THREAD;
+			if (cur->notify >= 0 && strcmp(who, "tid") == 0)
+				cur->notify |= SIGEV_THREAD_ID;
+			cur->notify_pid = b;
+		} else if (sscanf(line, "ClockID: %d", &a) == 1) {
+			cur->clock_id = a;
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (t[i].notify < 0) {
+			free(t);
+			return -EINVAL;
+		}
+	}
+	*out = t;
+	*nr = n;
+	return 0;
+}
+
+int proc_read_timers(pid_t pid, struct proc_timer **out, size_t *nr)
+{
+	char path[64], *text;
+	int ret;
+
+	snprintf(path, sizeof(path), "%d/timers", (int)pid);
+	ret = proc_read_file(path, PROC_FILE_MAX, &text, NULL);
+	if (ret)
+		return ret;
+	ret = proc_parse_timers(text, out, nr);
 	free(text);
 	return ret;
 }

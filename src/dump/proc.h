@@ -124,6 +124,23 @@ struct proc_fdinfo {
 int proc_parse_fdinfo(const char *text, struct proc_fdinfo *fi);
 int proc_read_fdinfo(pid_t pid, int fd, struct proc_fdinfo *fi);
 
+/* One POSIX timer of /proc/PID/timers. */
+struct proc_timer {
+	int id;
+	int signo;
+	uint64_t sival;		/* sigev_value as a pointer-sized value */
+	int notify;		/* SIGEV_SIGNAL, SIGEV_NONE, SIGEV_THREAD, | SIGEV_THREAD_ID */
+	int notify_pid;		/* the pid or tid signalled */
+	int clock_id;
+};
+
+/*
+ * Parse /proc/PID/timers into *out (malloc()ed, owned by the caller;
+ * NULL when there are none).
+ */
+int proc_parse_timers(const char *text, struct proc_timer **out, size_t *nr);
+int proc_read_timers(pid_t pid, struct proc_timer **out, size_t *nr);
+
 /*
  * Read a whole /proc file (path relative to /proc) into a NUL-terminated
  * malloc()ed buffer of at most max bytes. *out owned by the caller.

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/ptrace.h>
 
 #include "log.h"
@@ -18,6 +19,12 @@
 #define SECCOMP_MAX_FILTERS	512
 
 struct task_bufs {
+	SigactionEntry sa[PARASITE_NSIG];
+	SigactionEntry *sap[PARASITE_NSIG];
+	ItimerEntry it[3];
+	ItimerEntry *itp[3];
+	PosixTimerEntry *pt;
+	PosixTimerEntry **ptp;
 	RlimitEntry rl[RLIM_NLIMITS];
 	RlimitEntry *rlp[RLIM_NLIMITS];
 	ProtobufCBinaryData *shared;
@@ -31,6 +38,8 @@ static void task_bufs_free(struct task_bufs *b)
 {
 	for (size_t i = 0; i < b->nr_sf; i++)
 		free(b->sf[i].filter.data);
+	free(b->ptp);
+	free(b->pt);
 	free(b->sfp);
 	free(b->sf);
 	free(b->sigs);
@@ -108,6 +117,97 @@ static int dump_seccomp(struct dump_ctx *ctx, struct task_bufs *b)
 	for (size_t i = 0; i < n; i++)
 		b->sfp[i] = &b->sf[n - 1 - i];
 	ctx->features |= DF_SECCOMP;
+	return 0;
+}
+
+static uint64_t tv_us(const struct parasite_timeval *tv)
+{
+	return tv->sec * 1000000ull + tv->usec;
+}
+
+static uint64_t ts_ns(const struct parasite_timespec *ts)
+{
+	return ts->sec * 1000000000ull + ts->nsec;
+}
+
+/* The fields only the parasite could read (ctx->ps). */
+static int fill_from_parasite(struct dump_ctx *ctx, TaskEntry *task, CredsEntry *creds,
+			      struct task_bufs *b)
+{
+	const struct parasite_state *ps = &ctx->ps;
+	const struct parasite_thread_state *leader = parasite_state_thread(ps, ctx->pid);
+	const struct parasite_itimer *its[3] = { &ps->itimers.real, &ps->itimers.virt, &ps->itimers.prof };
+	size_t n = 0;
+
+	for (int sig = 1; sig <= PARASITE_NSIG; sig++) {
+		const struct parasite_sigaction *sa = &ps->sigactions.sa[sig - 1];
+
+		if (sig == SIGKILL || sig == SIGSTOP)
+			continue;
+		sigaction_entry__init(&b->sa[n]);
+		b->sa[n].sig = sig;
+		b->sa[n].handler = sa->handler;
+		b->sa[n].flags = sa->flags;
+		b->sa[n].restorer = sa->restorer;
+		b->sa[n].mask = sa->mask;
+		b->sap[n] = &b->sa[n];
+		n++;
+	}
+	task->n_sigactions = n;
+	task->sigactions = b->sap;
+
+	for (int i = 0; i < 3; i++) {
+		itimer_entry__init(&b->it[i]);
+		b->it[i].which = i;	/* ITIMER_REAL, ITIMER_VIRTUAL, ITIMER_PROF */
+		b->it[i].interval_us = tv_us(&its[i]->interval);
+		b->it[i].value_us = tv_us(&its[i]->value);
+		b->itp[i] = &b->it[i];
+	}
+	task->n_itimers = 3;
+	task->itimers = b->itp;
+
+	if (ps->nr_timers) {
+		b->pt = calloc(ps->nr_timers, sizeof(*b->pt));
+		b->ptp = calloc(ps->nr_timers, sizeof(*b->ptp));
+		if (!b->pt || !b->ptp)
+			return -ENOMEM;
+		for (size_t i = 0; i < ps->nr_timers; i++) {
+			const struct proc_timer *t = &ps->timers[i];
+			const struct parasite_posix_timer *v = &ps->timer_values[i];
+
+			posix_timer_entry__init(&b->pt[i]);
+			b->pt[i].id = t->id;
+			b->pt[i].clock_id = t->clock_id;
+			b->pt[i].notify = t->notify;
+			b->pt[i].signo = t->signo;
+			b->pt[i].sival = t->sival;
+			if (t->notify & SIGEV_THREAD_ID) {
+				b->pt[i].has_notify_tid = true;
+				b->pt[i].notify_tid = t->notify_pid;
+			}
+			b->pt[i].interval_ns = ts_ns(&v->interval);
+			b->pt[i].value_ns = ts_ns(&v->value);
+			b->pt[i].has_overrun = true;
+			b->pt[i].overrun = v->overrun;
+			b->ptp[i] = &b->pt[i];
+		}
+		task->n_posix_timers = ps->nr_timers;
+		task->posix_timers = b->ptp;
+	}
+
+	task->has_personality = task->has_umask = true;
+	task->personality = ps->process.personality;
+	task->umask = ps->process.umask;
+	task->has_dumpable = task->has_child_subreaper = true;
+	task->dumpable = ps->process.dumpable;
+	task->child_subreaper = ps->process.child_subreaper;
+	if (leader) {
+		task->has_pdeath_sig = task->has_timerslack_ns = true;
+		task->pdeath_sig = leader->pdeathsig;
+		task->timerslack_ns = leader->timerslack_ns;
+		creds->has_securebits = true;
+		creds->securebits = leader->securebits;
+	}
 	return 0;
 }
 
@@ -201,11 +301,11 @@ int dump_task(struct dump_ctx *ctx)
 		task.shared_pending = b.shared;
 	}
 
-	/*
-	 * sigactions, itimers, posix timers, personality, umask, pdeath_sig,
-	 * dumpable, child_subreaper, timerslack_ns: only the parasite can read
-	 * them; absent until it is wired in.
-	 */
+	if (ctx->features & DF_PARASITE) {
+		ret = fill_from_parasite(ctx, &task, &creds, &b);
+		if (ret)
+			goto out;
+	}
 	ret = img_write_one(ctx->dirfd, IMG_TASK, pid, &task.base);
 out:
 	task_bufs_free(&b);

@@ -9,7 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <stdbool.h>
+#include <time.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -47,6 +49,7 @@ struct info {
 	int pipe_r, pipe_w;
 	char pipe_data[256];
 	int threads;
+	uint64_t altstack, altstack_size, handler, brk;
 };
 
 static int read_info(const char *path, struct info *in)
@@ -76,6 +79,12 @@ static int read_info(const char *path, struct info *in)
 			;
 		else if (sscanf(line, "pipe %d %d %255s", &in->pipe_r, &in->pipe_w, in->pipe_data) == 3)
 			;
+		else if (sscanf(line, "altstack %p %llu", &p, (unsigned long long *)&in->altstack_size) == 2)
+			in->altstack = (uintptr_t)p;
+		else if (sscanf(line, "handler %p", &p) == 1)
+			in->handler = (uintptr_t)p;
+		else if (sscanf(line, "brk %p", &p) == 1)
+			in->brk = (uintptr_t)p;
 		else
 			sscanf(line, "threads %d", &in->threads);
 	}
@@ -219,7 +228,8 @@ static void check_memory(int dirfd, struct info *in, MmEntry *mm)
 	pages_close(pg.pf);
 }
 
-static void check_core(int dirfd, uint32_t tid, MmEntry *mm, uint32_t xsave_size, bool leader)
+static void check_core(int dirfd, uint32_t tid, MmEntry *mm, uint32_t xsave_size, bool leader,
+		       struct info *in)
 {
 	CoreEntry *c;
 	VmaEntry *v;
@@ -243,7 +253,36 @@ static void check_core(int dirfd, uint32_t tid, MmEntry *mm, uint32_t xsave_size
 	CHECK(!leader || (c->has_syscall_nr && c->syscall_nr == SYS_rt_sigsuspend),
 	      "thread %u: not stopped in sigsuspend", tid);
 	CHECK(c->comm && c->comm[0], "thread %u: no comm", tid);
+	if (leader)
+		CHECK(c->sigaltstack && c->sigaltstack->ss_sp == in->altstack &&
+		      c->sigaltstack->ss_size == in->altstack_size, "leader: sigaltstack");
+	else
+		CHECK(c->sigaltstack && (c->sigaltstack->ss_flags & SS_DISABLE), "thread %u: sigaltstack", tid);
 	protobuf_c_message_free_unpacked(&c->base, NULL);
+}
+
+static void check_task(TaskEntry *t, struct info *in)
+{
+	bool usr1 = false, dfl = false;
+
+	CHECK(t->n_sigactions == 62, "%zu sigactions", t->n_sigactions);
+	for (size_t i = 0; i < t->n_sigactions; i++) {
+		if (t->sigactions[i]->sig == SIGUSR1)
+			usr1 = t->sigactions[i]->handler == in->handler;
+		if (t->sigactions[i]->sig == SIGUSR2)
+			dfl = t->sigactions[i]->handler == (uint64_t)(uintptr_t)SIG_DFL;
+	}
+	CHECK(usr1 && dfl, "sigactions of SIGUSR1 / SIGUSR2");
+	CHECK(t->has_umask && t->umask == 027, "umask %o", t->umask);
+	CHECK(t->has_personality && t->personality == 0, "personality %#x", t->personality);
+	CHECK(t->n_itimers == 3 && t->itimers[0]->value_us == 0, "itimers");
+	CHECK(t->n_posix_timers == 1 && t->posix_timers[0]->clock_id == CLOCK_MONOTONIC &&
+	      t->posix_timers[0]->notify == SIGEV_NONE &&
+	      t->posix_timers[0]->interval_ns == 100000000000ull &&
+	      t->posix_timers[0]->value_ns > 150000000000ull &&
+	      t->posix_timers[0]->value_ns <= 200000000000ull, "posix timer");
+	CHECK(t->has_dumpable && t->dumpable == 1, "dumpable");
+	CHECK(t->has_timerslack_ns && t->timerslack_ns > 0, "timerslack");
 }
 
 static FileEntry *file_by_id(FileEntry **files, size_t n, uint32_t id)
@@ -346,7 +385,10 @@ int main(int argc, char **argv)
 	CHECK(task->pid == (uint32_t)in.pid && task->creds && task->n_rlimits >= 16 && task->cwd &&
 	      task->root && strcmp(task->root, "/") == 0, "task");
 	for (size_t i = 0; i < ps->n_threads; i++)
-		check_core(dirfd, ps->threads[i], mm, inv->xsave_size, i == 0);
+		check_core(dirfd, ps->threads[i], mm, inv->xsave_size, i == 0, &in);
+	check_task(task, &in);
+	CHECK(mm->brk == in.brk, "brk %#llx, the target had %#llx", (unsigned long long)mm->brk,
+	      (unsigned long long)in.brk);
 	check_memory(dirfd, &in, mm);
 	check_files(dirfd, &in);
 	if (failures)

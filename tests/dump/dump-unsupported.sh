@@ -13,6 +13,8 @@ for kind in inotify io_uring; do
 	pids="$pid"
 	wait_file "$work/t/info" 10 || fail "$kind: target did not get ready"
 	fd=$(awk '/^extra/ {print $2}' "$work/t/info")
+	# As if an earlier dump had succeeded here: the failed one must not leave it looking complete.
+	mkdir -p "$work/img" && : >"$work/img/inventory.img"
 
 	timeout 60 "$LMIG" dump --pid "$pid" -D "$work/img" 2>"$work/err"
 	rc=$?

@@ -1,5 +1,6 @@
 /* The /proc parsers of src/dump/proc.c on odd input, and `lmig dump` option parsing. */
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -191,6 +192,28 @@ static void test_fdinfo(void)
 	close(fd);
 }
 
+static void test_timers(void)
+{
+	struct proc_timer *t;
+	size_t n;
+	const char *text =
+		"ID: 0\nsignal: 14/00000000deadbeef\nnotify: signal/pid.42\nClockID: 1\n"
+		"ID: 7\nsignal: 10/0000000000000000\nnotify: signal/tid.43\nClockID: 0\n"
+		"ID: 9\nsignal: 0/0000000000000000\nnotify: none/pid.42\nClockID: 7\n";
+
+	CHECK(proc_parse_timers(text, &t, &n) == 0 && n == 3);
+	if (n == 3) {
+		CHECK(t[0].id == 0 && t[0].signo == 14 && t[0].sival == 0xdeadbeef);
+		CHECK(t[0].notify == SIGEV_SIGNAL && t[0].notify_pid == 42 && t[0].clock_id == 1);
+		CHECK(t[1].id == 7 && t[1].notify == (SIGEV_SIGNAL | SIGEV_THREAD_ID) && t[1].notify_pid == 43);
+		CHECK(t[2].notify == SIGEV_NONE && t[2].clock_id == 7);
+	}
+	free(t);
+	CHECK(proc_parse_timers("", &t, &n) == 0 && n == 0 && !t);
+	CHECK(proc_parse_timers("ID: 1\nsignal: 14/0\n", &t, &n) < 0);
+	CHECK(proc_parse_timers("garbage\nnotify: x/y.1\n", &t, &n) == 0 && n == 0);
+}
+
 static void test_smaps_self(void)
 {
 	struct proc_vmas vmas;
@@ -274,6 +297,7 @@ int main(void)
 	test_status();
 	test_limits();
 	test_fdinfo();
+	test_timers();
 	test_smaps_self();
 	test_opts();
 	if (failures)

@@ -20,7 +20,9 @@
 #include <string.h>
 #include <sys/inotify.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #define PS		4096
@@ -103,6 +105,11 @@ int main(int argc, char **argv)
 	char path[4096], info[4096], buf[64];
 	int fd, datafd, pfd[2], extra = -1;
 	uint64_t before[NR_THREADS];
+	static char altstack[65536];
+	stack_t ss = { .ss_sp = altstack, .ss_size = sizeof(altstack) };
+	struct sigevent sev = { .sigev_notify = SIGEV_NONE };
+	struct itimerspec its = { { 100, 0 }, { 200, 0 } };
+	timer_t timer;
 	pthread_t th[NR_THREADS];
 	sigset_t set, empty;
 	FILE *f;
@@ -162,6 +169,12 @@ int main(int argc, char **argv)
 	if (argc > 2 && extra < 0)
 		die(argv[2]);
 
+	umask(027);
+	if (sigaltstack(&ss, NULL))
+		die("sigaltstack");
+	if (timer_create(CLOCK_MONOTONIC, &sev, &timer) || timer_settime(timer, 0, &its, NULL))
+		die("timer_create");
+
 	for (int i = 0; i < NR_THREADS; i++)
 		if (pthread_create(&th[i], NULL, spin, (void *)&counters[i]))
 			die("pthread_create");
@@ -180,6 +193,9 @@ int main(int argc, char **argv)
 	fprintf(f, "pipe %d %d %s\n", pfd[0], pfd[1], PIPE_DATA);
 	fprintf(f, "threads %d\n", NR_THREADS + 1);
 	fprintf(f, "extra %d\n", extra);
+	fprintf(f, "altstack %p %zu\n", (void *)altstack, sizeof(altstack));
+	fprintf(f, "handler %p\n", (void *)on_usr1);
+	fprintf(f, "brk %p\n", sbrk(0));
 	fclose(f);
 	snprintf(path, sizeof(path), "%s/info", dir);
 	if (rename(info, path))
