@@ -338,42 +338,19 @@ static int read_mem(pid_t tid, uint64_t addr, void *buf, size_t len)
 	return (size_t)n == len ? 0 : -EIO;
 }
 
-int infect_find_syscall_insn(pid_t tid, uint64_t *insn)
+/* Look for the bytes of `syscall` (0f 05) in [start, end) of TID. */
+static int find_in_range(pid_t tid, uint64_t start, uint64_t end, uint64_t *insn)
 {
-	unsigned long long start = 0, end = 0;
-	char path[64], line[512];
-	unsigned char *text = NULL;
-	size_t len, i;
-	FILE *maps;
-	int ret = -ENOENT;
+	unsigned char *text;
+	size_t len = end - start, i;
+	int ret;
 
-	snprintf(path, sizeof(path), "/proc/%d/maps", tid);
-	maps = fopen(path, "re");
-	if (!maps) {
-		ret = -errno;
-		pr_perror("tid %d: open %s", tid, path);
-		return ret;
-	}
-	while (fgets(line, sizeof(line), maps)) {
-		if (strstr(line, "[vdso]") && sscanf(line, "%llx-%llx", &start, &end) == 2)
-			break;
-		start = end = 0;
-	}
-	fclose(maps);
-	if (start >= end) {
-		pr_err("tid %d: no [vdso] mapping to find a syscall instruction in", tid);
-		return -ENOENT;
-	}
-
-	len = end - start;
 	text = malloc(len);
 	if (!text)
 		return -ENOMEM;
 	ret = read_mem(tid, start, text, len);
-	if (ret) {
-		pr_err_rc(ret, "tid %d: read vDSO at %#llx", tid, start);
+	if (ret)
 		goto out;
-	}
 	ret = -ENOENT;
 	for (i = 0; i + 1 < len; i++) {
 		if (text[i] == 0x0f && text[i + 1] == 0x05) {
@@ -382,9 +359,51 @@ int infect_find_syscall_insn(pid_t tid, uint64_t *insn)
 			break;
 		}
 	}
-	if (ret)
-		pr_err("tid %d: no syscall instruction in the vDSO", tid);
 out:
 	free(text);
+	return ret;
+}
+
+/*
+ * The vDSO first: it is always there unless unmapped, and small. Then any
+ * readable executable mapping (libc, or a static binary's text), at most
+ * SCAN_MAX of each: only two bytes are needed, not a real instruction
+ * boundary, since the thread jumps straight to them.
+ */
+#define SCAN_MAX	(1UL << 20)
+
+int infect_find_syscall_insn(pid_t tid, uint64_t *insn)
+{
+	unsigned long long start, end;
+	char path[64], line[512], perms[5];
+	int pass, ret = -ENOENT;
+	FILE *maps;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", tid);
+	for (pass = 0; pass < 2 && ret; pass++) {
+		maps = fopen(path, "re");
+		if (!maps) {
+			ret = -errno;
+			pr_perror("tid %d: open %s", tid, path);
+			return ret;
+		}
+		while (ret && fgets(line, sizeof(line), maps)) {
+			if (sscanf(line, "%llx-%llx %4s", &start, &end, perms) != 3 ||
+			    perms[0] != 'r' || perms[2] != 'x' || start >= end)
+				continue;
+			if ((pass == 0) != (strstr(line, "[vdso]") != NULL))
+				continue;
+			if (end - start > SCAN_MAX)
+				end = start + SCAN_MAX;
+			ret = find_in_range(tid, start, end, insn);
+			if (ret == -ENOMEM)
+				break;
+		}
+		fclose(maps);
+	}
+	if (ret)
+		pr_err_rc(ret, "tid %d: no syscall instruction found in its executable mappings", tid);
+	else
+		pr_debug("tid %d: remote syscalls at %#llx", tid, (unsigned long long)*insn);
 	return ret;
 }

@@ -67,8 +67,8 @@ int infect_thread_restore(struct infect_thread *t);
 
 /*
  * Find the address of a `syscall` instruction already in TID's address
- * space (in its vDSO), so that a remote call needs no write to its text.
- * -ENOENT if the task has no vDSO.
+ * space (its vDSO, else another readable executable mapping), so that a
+ * remote call needs no write to its text. -ENOENT if there is none.
  */
 int infect_find_syscall_insn(pid_t tid, uint64_t *insn);
 

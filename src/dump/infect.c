@@ -38,7 +38,7 @@ extern const unsigned char parasite_blob_end[];
 struct parasite_ctl {
 	pid_t pid;
 	int pidfd;
-	uint64_t syscall_insn;		/* a `syscall` in the target's vDSO */
+	uint64_t syscall_insn;		/* a `syscall` already in the target */
 	struct infect_thread thread;	/* the borrowed thread */
 	uint64_t base;			/* the area in the target */
 	size_t size;

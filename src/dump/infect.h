@@ -47,8 +47,9 @@ struct parasite_ctl;
  * Run system call NR with ARGS (unused ones are ignored by the kernel) in
  * the seized, stopped thread TID; *RET gets the kernel's return value
  * (-errno when the call failed in the target). Returns 0 when the call was
- * run, -errno when it could not be. Uses a `syscall` instruction of the
- * target's vDSO: nothing is written to the target.
+ * run, -errno when it could not be. Uses a `syscall` instruction already
+ * in the target (its vDSO, else e.g. libc's text): nothing is written to
+ * the target's code.
  */
 int infect_remote_syscall(pid_t tid, long nr, const long args[6], long *ret);
 

@@ -6,6 +6,8 @@
  *   futex wait            -ERESTARTSYS: still waits, returns 0 when woken
  *   sigsuspend            -ERESTARTNOHAND: still waits; after the signal
  *                         the mask it put back is the one from before
+ *   read(), no vDSO       the target unmapped its vDSO: remote syscalls
+ *                         must find a `syscall` instruction elsewhere
  * Each target is infected twice (a bare remote syscall, then the parasite
  * with commands and a uffd) with registers compared byte for byte, must
  * be back in PTRACE_EVENT_STOP, and is then either detached or resumed
@@ -117,7 +119,38 @@ static int child_sigsuspend(void)
 	return 0;
 }
 
-enum kind { K_NANOSLEEP, K_READ, K_FUTEX, K_SIGSUSPEND };
+/* Unmap our own vDSO; from here on only plain system calls (read, _exit). */
+static int unmap_vdso(void)
+{
+	unsigned long start, end;
+	char line[512];
+	FILE *maps = fopen("/proc/self/maps", "r");
+	int ret = -1;
+
+	if (!maps)
+		return -1;
+	while (fgets(line, sizeof(line), maps))
+		if (strstr(line, "[vdso]") && sscanf(line, "%lx-%lx", &start, &end) == 2)
+			ret = 0;
+	fclose(maps);
+	if (!ret)
+		ret = munmap((void *)start, end - start);
+	return ret;
+}
+
+static int has_vdso(pid_t pid)
+{
+	char path[64], *s;
+	int ret;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
+	s = tr_read_file(path);
+	ret = !s || strstr(s, "[vdso]") != NULL;
+	free(s);
+	return ret;
+}
+
+enum kind { K_NANOSLEEP, K_READ, K_FUTEX, K_SIGSUSPEND, K_NOVDSO };
 
 static const struct {
 	const char *name;
@@ -128,6 +161,7 @@ static const struct {
 	[K_READ] = { "read", SYS_read, -ERESTARTSYS_ },
 	[K_FUTEX] = { "futex", SYS_futex, -ERESTARTSYS_ },
 	[K_SIGSUSPEND] = { "sigsuspend", SYS_rt_sigsuspend, -ERESTARTNOHAND_ },
+	[K_NOVDSO] = { "read without vDSO", SYS_read, -ERESTARTSYS_ },
 };
 
 #define CHECK(cond, ...) do { \
@@ -211,7 +245,7 @@ static int run(enum kind k, enum resume how)
 			return -1;
 		atomic_store(word, 0);
 	}
-	if (k == K_READ && pipe(p))
+	if ((k == K_READ || k == K_NOVDSO) && pipe(p))
 		return -1;
 
 	t0 = now();
@@ -225,15 +259,22 @@ static int run(enum kind k, enum resume how)
 		case K_READ: close(p[1]); _exit(child_read(p[0]));
 		case K_FUTEX: _exit(child_futex(word));
 		case K_SIGSUSPEND: _exit(child_sigsuspend());
+		case K_NOVDSO:
+			close(p[1]);
+			if (unmap_vdso())
+				_exit(8);
+			_exit(child_read(p[0]));
 		}
 		_exit(9);
 	}
-	if (k == K_READ)
+	if (k == K_READ || k == K_NOVDSO)
 		close(p[0]);
 
 	CHECK(!tr_wait_blocked(pid, kinds[k].nr, 2000), "target never blocked");
 	if (k == K_NANOSLEEP)
 		usleep(300 * 1000);	/* well inside the sleep */
+	if (k == K_NOVDSO)
+		CHECK(!has_vdso(pid), "the target still has a vDSO");
 	if (infect_blocked(k, how, pid))
 		goto fail;
 
@@ -244,6 +285,7 @@ static int run(enum kind k, enum resume how)
 		CHECK(dt < SLEEP_MS / 1000.0 + 0.5, "took %.3f s", dt);
 		break;
 	case K_READ:
+	case K_NOVDSO:
 		CHECK(still_running(pid, 200), "read returned before the data was written");
 		CHECK(write(p[1], "hello", 5) == 5, "write");
 		CHECK(!tr_wait_exit(pid, 5000, &status), "did not finish");
@@ -293,7 +335,7 @@ int main(void)
 		printf("SKIP: needs root for ptrace and pidfd_getfd\n");
 		return 77;
 	}
-	for (k = K_NANOSLEEP; k <= K_SIGSUSPEND; k++) {
+	for (k = K_NANOSLEEP; k <= K_NOVDSO; k++) {
 		if (run((enum kind)k, R_DETACH))
 			failed++;
 		if (run((enum kind)k, R_CONT))
