@@ -16,3 +16,4 @@ include tests/check/local.mk
 include tests/tracker/local.mk
 include tests/fuzz/local.mk
 include tests/restore/local.mk
+include tests/transport/local.mk

@@ -1,0 +1,24 @@
+# Transport tests: the codec (pure), then real connections on loopback,
+# then transfers between two test hosts (network namespaces, see
+# tests/lib/hosts.sh) over each back end.
+TRANSPORT_UNIT = %reldir%/frame %reldir%/lz4 %reldir%/auth %reldir%/wire
+UNIT_TESTS += $(TRANSPORT_UNIT)
+check_PROGRAMS += $(TRANSPORT_UNIT) %reldir%/xfer
+%canon_reldir%_frame_LDADD = liblmig.a $(LMIG_LIBS)
+%canon_reldir%_lz4_LDADD = %reldir%/libtptest.a liblmig.a $(LMIG_LIBS)
+%canon_reldir%_auth_LDADD = %reldir%/libtptest.a liblmig.a $(LMIG_LIBS)
+%canon_reldir%_wire_LDADD = %reldir%/libtptest.a liblmig.a $(LMIG_LIBS)
+%canon_reldir%_xfer_LDADD = %reldir%/libtptest.a liblmig.a $(LMIG_LIBS)
+check_LIBRARIES += %reldir%/libtptest.a
+%canon_reldir%_libtptest_a_SOURCES = %reldir%/tptest.c %reldir%/tptest.h
+
+# End to end between two test hosts: tcp and uring, lz4 and auth on/off.
+TESTS += %reldir%/e2e.sh %reldir%/rdma.sh
+EXTRA_DIST += %reldir%/e2e.sh %reldir%/rdma.sh tests/lib/hosts.sh
+
+# The frame decoder's fuzzer: run on request (`make fuzz-frame`), not by
+# make check: tests/fuzz/run-frame.sh BUILDDIR [SECONDS].
+EXTRA_DIST += tests/fuzz/fuzz-frame.c tests/fuzz/run-frame.sh
+fuzz-frame:
+	$(SHELL) $(top_srcdir)/tests/fuzz/run-frame.sh $(abs_top_builddir) $(FUZZ_SECONDS)
+.PHONY: fuzz-frame

@@ -1,0 +1,38 @@
+/*
+ * Helpers for the transport tests: a server in a child process with a
+ * bounded wait, key files, and reproducible page contents.
+ */
+#ifndef LMIG_TESTS_TPTEST_H
+#define LMIG_TESTS_TPTEST_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "transport/transport.h"
+
+/* Page contents: random (incompressible), zero, or text (compressible). */
+enum tpt_kind { TPT_RANDOM, TPT_ZERO, TPT_TEXT };
+
+/* Deterministic contents of len bytes (a multiple of 8) for seed. */
+void tpt_fill(void *buf, size_t len, enum tpt_kind kind, uint64_t seed);
+
+/*
+ * Fork; the child runs fn(arg) and exits with its return value. The
+ * parent gets the child's pid, or -1 (after a message).
+ */
+pid_t tpt_fork(int (*fn)(void *), void *arg);
+/*
+ * Wait for child pid at most secs seconds; returns its exit code, or
+ * -1 if it died of a signal or was killed (SIGKILL, by pid) for taking
+ * too long.
+ */
+int tpt_wait(pid_t pid, unsigned int secs);
+
+/* Write a key file of 32 bytes derived from seed into dir; path out. */
+int tpt_key(const char *dir, int seed, char *path, size_t len);
+/* A private temporary directory for the test; removed by tpt_cleanup(). */
+const char *tpt_tmpdir(void);
+void tpt_cleanup(void);
+
+#endif
