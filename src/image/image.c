@@ -225,13 +225,16 @@ int img_open_write(int dirfd, enum img_type type, uint32_t id, struct img **out)
 		return rc;
 	}
 	img = img_alloc(dirfd, name);
-	if (!img)
+	if (!img) {
+		pr_err("%s: out of memory", name);
 		return -ENOMEM;
+	}
 	img->type = type;
 	img->writing = true;
 	img->cap = IO_BUF_SIZE;
 	img->buf = malloc(img->cap);
 	if (!img->buf) {
+		pr_err("%s: out of memory", img->path);
 		rc = -ENOMEM;
 		goto err;
 	}
@@ -285,8 +288,10 @@ int img_write_msg(struct img *img, const ProtobufCMessage *msg)
 		/* A record larger than the buffer: grow once, to at most IMG_MAX_RECORD. */
 		uint8_t *nb = realloc(img->buf, need);
 
-		if (!nb)
+		if (!nb) {
+			pr_err("%s: out of memory for a record of %zu bytes", img->path, len);
 			return -ENOMEM;
+		}
 		img->buf = nb;
 		img->cap = need;
 	}
@@ -373,8 +378,10 @@ static int img_fill(struct img *img, size_t n)
 		size_t cap = n > IO_BUF_SIZE ? n : IO_BUF_SIZE;
 		uint8_t *nb = realloc(img->buf, cap);
 
-		if (!nb)
+		if (!nb) {
+			pr_err("%s: out of memory for a record of %zu bytes", img->path, n);
 			return -ENOMEM;
+		}
 		img->buf = nb;
 		img->cap = cap;
 	}
@@ -459,6 +466,7 @@ int img_open_read_fd(int fd, const char *path, enum img_type type, struct img **
 
 	img = img_alloc(AT_FDCWD, path);
 	if (!img) {
+		pr_err("%s: out of memory", path);
 		close(fd);
 		return -ENOMEM;
 	}
@@ -518,6 +526,7 @@ int img_open_read(int dirfd, enum img_type type, uint32_t id, struct img **out)
 	}
 	img = img_alloc(dirfd, name);
 	if (!img) {
+		pr_err("%s: out of memory", name);
 		close(fd);
 		return -ENOMEM;
 	}
@@ -555,8 +564,10 @@ int img_read_msg(struct img *img, ProtobufCMessage **out)
 	const uint8_t *payload;
 	int rc;
 
-	if (img->writing)
-		return -EINVAL;
+	if (img->writing) {
+		pr_err("%s: opened for writing, not reading", img->path);
+		return -EBADF;
+	}
 	if (img->at_end)
 		return 0;
 	if (left == 0) {

@@ -85,8 +85,10 @@ static int pages_open(int dirfd, uint32_t pid, bool writing, struct pages_file *
 	if (rc < 0)
 		return rc;
 	pf = pages_alloc(dirfd, name);
-	if (!pf)
+	if (!pf) {
+		pr_err("%s: out of memory", name);
 		return -ENOMEM;
+	}
 	pf->writing = writing;
 	if (writing)
 		pf->fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -293,6 +295,7 @@ int pages_check(int dirfd, uint32_t pid, uint32_t page_size, unsigned int flags,
 	if ((flags & PAGES_CHECK_CRC) && pf) {
 		chunk = malloc(CRC_CHUNK);
 		if (!chunk) {
+			pr_err("%s: out of memory", pages_path(pf));
 			rc = -ENOMEM;
 			goto out;
 		}

@@ -137,6 +137,7 @@ static int read_pstree(const struct show_ctx *ctx, PstreeEntry ***ps, size_t *np
 			PstreeEntry **n = realloc(*ps, ncap * sizeof(*n));
 
 			if (!n) {
+				pr_err("%s: out of memory", img_path(img));
 				protobuf_c_message_free_unpacked(m, NULL);
 				rc = -ENOMEM;
 				break;

@@ -74,6 +74,7 @@ int show_scan_dir(int dirfd, const char *dir, struct show_dir *sd)
 
 			if (!n) {
 				rc = -ENOMEM;
+				pr_err("%s: out of memory", dir);
 				break;
 			}
 			sd->ents = n;

@@ -42,6 +42,7 @@ static int read_all(const struct show_ctx *ctx, const struct show_entry *e, stru
 			ProtobufCMessage **n = realloc(l->v, ncap * sizeof(*n));
 
 			if (!n) {
+				pr_err("%s: out of memory", img_path(img));
 				protobuf_c_message_free_unpacked(m, NULL);
 				rc = -ENOMEM;
 				break;
