@@ -2,7 +2,9 @@
 #include "config.h"
 #include <endian.h>
 #include <stdint.h>
+#include <signal.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 
 #include "crc32c.h"
 #include "image/image.h"
@@ -185,6 +187,53 @@ static void test_write_errors(void)
 	CHECK(img_open_write(dirfd_, IMG_TYPE_MAX, 1, &img) == -EINVAL);
 	err = capture_end(&cap);
 	CHECK(one_error_line(err, "bad image type", "bad type"));
+	free(err);
+}
+
+/*
+ * A write that fails (here: the file size limit, as a full disk would):
+ * the error is logged once, returned by every later call and by
+ * img_close(), and the file is left without its end marker.
+ */
+static void test_write_failure(void)
+{
+	const ProtobufCMessage *pe = sample_msg(IMG_PAGEMAP);
+	struct rlimit old, small;
+	struct capture cap;
+	struct img *img;
+	int rc = 0, n = 0;
+	char *err;
+
+	signal(SIGXFSZ, SIG_IGN);
+	getrlimit(RLIMIT_FSIZE, &old);
+	small = old;
+	small.rlim_cur = 100000;
+	CHECK(setrlimit(RLIMIT_FSIZE, &small) == 0);
+	CHECK(img_open_write(dirfd_, IMG_PAGEMAP, 3, &img) == 0);
+	capture_start(&cap);
+	while (n < 100000 && (rc = img_write_msg(img, pe)) == 0)
+		n++;
+	CHECK(rc == -EFBIG);
+	CHECK(img_write_msg(img, pe) == -EFBIG);
+	CHECK(img_close(img) == -EFBIG);
+	err = capture_end(&cap);
+	CHECK(one_error_line(err, "pagemap-3.img: write failed: File too large", "write failure"));
+	free(err);
+	CHECK(setrlimit(RLIMIT_FSIZE, &old) == 0);
+	signal(SIGXFSZ, SIG_DFL);
+
+	capture_start(&cap);
+	CHECK(img_open_read(dirfd_, IMG_PAGEMAP, 3, &img) == 0);
+	{
+		ProtobufCMessage *m;
+
+		while ((rc = img_read_msg(img, &m)) == 1)
+			protobuf_c_message_free_unpacked(m, NULL);
+		CHECK(rc == -EINVAL);
+		img_close(img);
+	}
+	err = capture_end(&cap);
+	CHECK(one_error_line(err, "pagemap-3.img: ", "reading what a failed write left"));
 	free(err);
 }
 
@@ -407,6 +456,7 @@ int main(void)
 	test_round_trip();
 	test_sizes();
 	test_write_errors();
+	test_write_failure();
 	test_damaged();
 	test_read_one();
 	scratch_remove(dirfd_, dir);
