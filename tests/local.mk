@@ -17,3 +17,4 @@ include tests/tracker/local.mk
 include tests/fuzz/local.mk
 include tests/restore/local.mk
 include tests/transport/local.mk
+include tests/vm/local.mk

@@ -15,6 +15,7 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "compat.h"
@@ -32,6 +33,8 @@ struct cmd {
 
 #define SPIN_AREAS 8
 #define HUGE_SIZE (2UL << 20)
+#define SPIN_BURST 64
+#define SPIN_PAUSE_NS 200000
 
 struct child {
 	long ps;
@@ -132,6 +135,7 @@ static void touch(char *p, long ps, uint64_t n, uint64_t stride, uint64_t v)
 static void *spin(void *arg)
 {
 	struct child *c = arg;
+	const struct timespec pause = { .tv_nsec = SPIN_PAUSE_NS };
 	uint64_t x = 88172645463325252ULL, page, off;
 	unsigned a;
 
@@ -143,7 +147,13 @@ static void *spin(void *arg)
 		page = (x >> 8) % c->spin[a].n;
 		off = ((x >> 40) % ((uint64_t)c->ps / 8)) * 8;
 		*(volatile uint64_t *)(c->spin[a].p + page * (uint64_t)c->ps + off) = x;
-		c->writes++;
+		/*
+		 * Bursts with pauses: a round then finds some of the pages
+		 * written, not all (which would copy everything and prove
+		 * nothing), while writes still race with every collect.
+		 */
+		if (++c->writes % SPIN_BURST == 0)
+			nanosleep(&pause, NULL);
 	}
 	return NULL;
 }
