@@ -378,6 +378,27 @@ static bool child_vdso(const struct sc *c, uint64_t *start, uint64_t *end)
 	return found;
 }
 
+/* Whether the THP area got a huge page: the rounds on it mean more if so. */
+static void print_thp(const struct sc *c, uint64_t start)
+{
+	char path[64], line[512];
+	unsigned long long s, e, kb;
+	bool in = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/smaps", c->m.pid);
+	f = fopen(path, "re");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%llx-%llx ", &s, &e) == 2)
+			in = s == start;
+		else if (in && sscanf(line, "AnonHugePages: %llu kB", &kb) == 1)
+			printf("area T: AnonHugePages %llu kB\n", kb);
+	}
+	fclose(f);
+}
+
 /* The vDSO is never written: uffd-wp reports it whole (untracked), soft-dirty not at all. */
 static void expect_vdso(struct sc *c)
 {
@@ -427,6 +448,7 @@ int scenario_exact(const char *name)
 	must(mut_write(&c.m, BIG, 2048, 1), "populate");
 	must(mut_write(&c.m, T, 1, 1), "populate");
 
+	print_thp(&c, T);
 	ret = start_tracking(&c);
 	if (ret) {
 		printf("FAIL: tracker_start: %s\n", strerror(-ret));
