@@ -72,6 +72,7 @@ static int try_open(struct tracker *t, const struct tracker_ops *ops, int *uffd)
 int tracker_open(const char *name, pid_t pid, int uffd, struct tracker **out)
 {
 	struct tracker *t;
+	bool known = false;
 	size_t i;
 	int ret = -ENOTSUP;
 
@@ -86,6 +87,7 @@ int tracker_open(const char *name, pid_t pid, int uffd, struct tracker **out)
 	for (i = 0; i < NR_BACKENDS; i++) {
 		if (name && strcmp(name, backends[i]->name) != 0)
 			continue;
+		known = true;
 		ret = try_open(t, backends[i], &uffd);
 		if (ret != -ENOTSUP)
 			break;
@@ -95,7 +97,7 @@ int tracker_open(const char *name, pid_t pid, int uffd, struct tracker **out)
 		pr_info("pid %d: tracking dirty pages with %s", pid, t->ops->name);
 		*out = t;
 		t = NULL;
-	} else if (ret == -ENOTSUP && name && i == NR_BACKENDS) {
+	} else if (!known) {
 		pr_err("unknown tracker \"%s\" (uffd-wp, soft-dirty)", name);
 		ret = -EINVAL;
 	} else if (ret == -ENOTSUP) {

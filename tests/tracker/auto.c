@@ -73,6 +73,31 @@ int main(int argc, char **argv)
 	if (ret)
 		return 1;
 
+	/* A name: that back end or nothing; an unknown name: -EINVAL. */
+	if (mutator_start(&m)) {
+		printf("FAIL: fork\n");
+		return 1;
+	}
+	ret = tracker_open("bogus", m.pid, -1, &t);
+	ok = ret == -EINVAL;
+	if (ret == 0)
+		tracker_close(t);
+	ret = tracker_open("soft-dirty", m.pid, -1, &t);
+	if (ret == 0)
+		tracker_close(t);
+	if (avail & TRACKER_SOFT_DIRTY ? ret != 0 : ret != -ENOTSUP)
+		ok = false;
+	ret = scenario_open(&m, "uffd-wp", &t);
+	if (ret == 0)
+		tracker_close(t);
+	if (avail & TRACKER_UFFD_WP ? ret != 0 : ret != -ENOTSUP)
+		ok = false;
+	mutator_stop(&m);
+	printf("%s: named trackers open where available, an unknown name is -EINVAL\n",
+	       ok ? "ok" : "FAIL");
+	if (!ok)
+		return 1;
+
 	printf("ok: chose %s\n", want);
 	ret = scenario_converge(NULL);
 	printf("%s: tracker auto (%s)\n", ret == 0 ? "PASS" : ret == 77 ? "SKIP" : "FAIL", want);
