@@ -306,7 +306,8 @@ int conn_send(struct tp_conn *c, const struct tp_msg *m, const struct iovec *dat
 	tp_hdr_encode(c->hbuf, m->type, (uint32_t)(flen + datalen), crc);
 	iov[0].iov_base = c->hbuf;
 	iov[0].iov_len = TPW_HDR_SIZE + flen;
-	memcpy(iov + 1, data, (size_t)n * sizeof(*data));
+	if (n)
+		memcpy(iov + 1, data, (size_t)n * sizeof(*data));
 	total = TPW_HDR_SIZE + flen + datalen;
 	rc = c->link->be->sendv(c->link, iov, n + 1, total);
 	if (rc) {

@@ -14,6 +14,7 @@
 #include "crc32c.h"
 #include "transport/protocol.h"
 
+#ifndef FUZZ_SEEDS
 static uint8_t scratch[TPW_MAX_RUN_PAGES * TPW_PAGE_SIZE];
 
 /* Recompute the crcs of the frames in buf, as far as they fit. */
@@ -34,7 +35,6 @@ static void reseal_all(uint8_t *buf, size_t len)
 	}
 }
 
-#ifndef FUZZ_SEEDS
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -63,7 +63,8 @@ static void frame(const struct tp_msg *m, const void *data, size_t dlen)
 	uint8_t *p = out + olen + TPW_HDR_SIZE;
 	size_t fl = tp_fixed_encode(m, p);
 
-	memcpy(p + fl, data, dlen);
+	if (dlen)
+		memcpy(p + fl, data, dlen);
 	tp_hdr_encode(out + olen, m->type, (uint32_t)(fl + dlen), crc32c(0, p, fl + dlen));
 	olen += TPW_HDR_SIZE + fl + dlen;
 }

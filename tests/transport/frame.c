@@ -36,7 +36,8 @@ static uint8_t *frame(struct stream *s, const struct tp_msg *m, const void *data
 	uint8_t *p = start + TPW_HDR_SIZE;
 	size_t fl = tp_fixed_encode(m, p);
 
-	memcpy(p + fl, data, dlen);
+	if (dlen)
+		memcpy(p + fl, data, dlen);
 	tp_hdr_encode(start, m->type, (uint32_t)(fl + dlen), crc32c(0, p, fl + dlen));
 	s->len += TPW_HDR_SIZE + fl + dlen;
 	return start;

@@ -35,7 +35,8 @@ static size_t enc(uint8_t *buf, const struct tp_msg *m, const void *data, size_t
 {
 	size_t fl = tp_fixed_encode(m, buf + TPW_HDR_SIZE);
 
-	memcpy(buf + TPW_HDR_SIZE + fl, data, dlen);
+	if (dlen)
+		memcpy(buf + TPW_HDR_SIZE + fl, data, dlen);
 	tp_hdr_encode(buf, m->type, (uint32_t)(fl + dlen),
 		      crc32c(0, buf + TPW_HDR_SIZE, fl + dlen));
 	return TPW_HDR_SIZE + fl + dlen;

@@ -1,0 +1,73 @@
+#!/bin/sh
+# Benchmark (not a test): stream pages between the two test hosts
+# (tests/lib/hosts.sh) through each transport back end, beside a plain
+# TCP socket sender/receiver ("raw") in the same run. Each case runs
+# REPEAT times, the order of the cases alternating (forwards, backwards)
+# so that warm-up and memory effects do not favour one; the table gives
+# the median, min and max of GiB/s and CPU seconds per GiB on each side.
+#
+#   bench/transport/run.sh BUILDDIR [GIB [REPEAT]]      (defaults 4, 3)
+#
+# Cases: raw, tcp, uring, rdma (when a device exists) on random pages;
+# tcp and uring on "mixed" pages (half zero, half text) without and
+# with lz4. Needs root (network namespaces). Prints a Markdown table.
+set -u
+top=$(cd "$(dirname "$0")/../.." && pwd)
+build=$(cd "${1:?usage: run.sh BUILDDIR [GIB [REPEAT]]}" && pwd) || exit 1
+gib=${2:-4}
+repeat=${3:-3}
+xfer=$build/tests/transport/xfer
+make -C "$build" -s tests/transport/xfer || exit 1
+. "$top/tests/lib/hosts.sh"
+work=$(mktemp -d /tmp/lmig-bench.XXXXXX)
+hosts_up || { rm -rf "$work"; exit 1; }
+trap 'hosts_down; rm -rf "$work"' EXIT
+
+cases="raw:random tcp:random uring:random tcp:mixed tcp+lz4:mixed uring:mixed uring+lz4:mixed"
+if "$xfer" recv --transport rdma --listen 127.0.0.1 --port 1 2>/dev/null; [ $? -ne 77 ]; then
+	cases="$cases rdma:random"
+fi
+port=7200
+rev=""
+for c in $cases; do rev="$c $rev"; done
+
+run_case() { # CASE RUN
+	be=${1%%:*} kind=${1#*:} z=""
+	case $be in *+lz4) be=${be%+lz4}; z=--compress ;; esac
+	port=$((port + 1))
+	rm -f "$work/ready"
+	host_spawn B "$work/recv.log" "$xfer" recv --mode bench --transport "$be" --insecure \
+		--kind "$kind" --gib "$gib" --listen "$HOST_B_ADDR" --port $port --ready "$work/ready"
+	rpid=$HOSTS_LAST_PID
+	wait_for_file "$work/ready" 10 || { echo "bench: $1: receiver did not start" >&2; return 1; }
+	host_exec A timeout 300 "$xfer" send --mode bench --transport "$be" $z --kind "$kind" \
+		--gib "$gib" --to "$HOST_B_ADDR" --port $port >"$work/send.log" 2>&1
+	host_wait "$rpid" 60
+	s=$(grep '^bench send' "$work/send.log") r=$(grep '^bench recv' "$work/recv.log")
+	[ -n "$s" ] && [ -n "$r" ] || { echo "bench: $1 failed" >&2; cat "$work/send.log" "$work/recv.log" >&2; return 1; }
+	# case gibps send_cpu recv_cpu
+	echo "$1 $(echo "$s" | awk '{print $(NF-5)}') $(echo "$s" | awk '{print $(NF-2)}') $(echo "$r" | awk '{print $(NF-2)}')" >>"$work/results"
+	echo "  $1 run $2: $(echo "$s" | sed 's/.*= //')  | recv $(echo "$r" | sed 's/.*GiB\/s, //')" >&2
+}
+
+i=0
+while [ $i -lt "$repeat" ]; do
+	if [ $((i % 2)) -eq 0 ]; then order=$cases; else order=$rev; fi
+	for c in $order; do run_case "$c" $((i + 1)); done
+	i=$((i + 1))
+done
+
+echo
+echo "$gib GiB per run, $repeat runs per case; median (min..max)"
+echo
+echo "| case | GiB/s | sender CPU s/GiB | receiver CPU s/GiB |"
+echo "|---|---|---|---|"
+stat() { # column
+	sort -n | awk '{ v[NR] = $1 } END { printf "%.2f (%.2f..%.2f)", v[int((NR + 1) / 2)], v[1], v[NR] }'
+}
+for c in $cases; do
+	g=$(grep "^$c " "$work/results" | awk '{print $2}' | stat)
+	sc=$(grep "^$c " "$work/results" | awk '{print $3}' | stat)
+	rc=$(grep "^$c " "$work/results" | awk '{print $4}' | stat)
+	echo "| $c | $g | $sc | $rc |"
+done
