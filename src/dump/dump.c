@@ -48,8 +48,7 @@ static int open_images_dir(const char *dir, int *dirfd)
 	return 0;
 }
 
-/* Everything read while the process stands still, in the order of dump.h. */
-static int dump_seized(struct dump_ctx *ctx)
+int dump_images(struct dump_ctx *ctx)
 {
 	struct timespec ts;
 	int ret;
@@ -88,18 +87,29 @@ static int dump_seized(struct dump_ctx *ctx)
 	return ret;
 }
 
+void dump_ctx_init(struct dump_ctx *ctx, const struct dump_opts *o)
+{
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->opts = o;
+	ctx->pid = o->pid;
+	ctx->dirfd = -1;
+	ctx->next_file_id = 1;
+	ctx->page_size = sysconf(_SC_PAGESIZE);
+	dump_probe_xsave(&ctx->xsave_buf, &ctx->xfeatures);
+}
+
+void dump_ctx_fini(struct dump_ctx *ctx)
+{
+	parasite_state_free(&ctx->ps);
+	proc_vmas_free(&ctx->vmas);
+}
+
 int dump_run(const struct dump_opts *o)
 {
 	struct dump_ctx ctx;
 	int ret;
 
-	memset(&ctx, 0, sizeof(ctx));
-	ctx.opts = o;
-	ctx.pid = o->pid;
-	ctx.dirfd = -1;
-	ctx.next_file_id = 1;
-	ctx.page_size = sysconf(_SC_PAGESIZE);
-	dump_probe_xsave(&ctx.xsave_buf, &ctx.xfeatures);
+	dump_ctx_init(&ctx, o);
 
 	ret = open_images_dir(o->images_dir, &ctx.dirfd);
 	if (ret)
@@ -110,7 +120,7 @@ int dump_run(const struct dump_opts *o)
 	ret = seize_process(o->pid, &ctx.seized);
 	if (ret)
 		goto out;
-	ret = dump_seized(&ctx);
+	ret = dump_images(&ctx);
 	/* The failure was logged where it happened: one error line, not two. */
 	if (ret)
 		pr_info("pid %d: dump failed; the process continues", (int)ctx.pid);
@@ -119,8 +129,7 @@ int dump_run(const struct dump_opts *o)
 			(unsigned long long)ctx.pages_saved, (unsigned long long)ctx.pages_zero);
 	/* CRIU's convention: a dumped process does not run on unless asked to. */
 	unseize_process(&ctx.seized, ret == 0 && !o->leave_running);
-	parasite_state_free(&ctx.ps);
-	proc_vmas_free(&ctx.vmas);
+	dump_ctx_fini(&ctx);
 out:
 	close(ctx.dirfd);
 	return ret;

@@ -66,10 +66,26 @@ struct dump_ctx {
 	uint32_t next_file_id;		/* files.img ids, from 1 */
 	uint64_t freeze_ns;		/* CLOCK_REALTIME when every thread was stopped */
 	uint64_t pages_saved, pages_zero;
+	/*
+	 * Live migration (src/dump/precopy*.c): pagemap-<pid>.img lists the
+	 * pages to keep (no flags, no crc) and no pages file is written; the
+	 * data went to the page server in rounds.
+	 */
+	bool pagemap_only;
 };
 
 /* Run a whole dump as described by o. Returns 0 or -errno (logged). */
 int dump_run(const struct dump_opts *o);
+
+/* A fresh ctx for o (no directory open, nothing seized); dump_ctx_fini() frees what the phases read. */
+void dump_ctx_init(struct dump_ctx *ctx, const struct dump_opts *o);
+void dump_ctx_fini(struct dump_ctx *ctx);
+
+/*
+ * Every image of the seized process ctx->seized into ctx->dirfd, in the
+ * order above, inventory.img last. 0 or -errno (logged).
+ */
+int dump_images(struct dump_ctx *ctx);
 
 /* The phases; each returns 0 or -errno after one error line naming the object. */
 int dump_pstree(struct dump_ctx *ctx);

@@ -281,6 +281,17 @@ static int write_run(struct mem_dump *m, uint64_t vaddr, const char *data, uint6
 	return img_write_msg(m->pm, &pe.base);
 }
 
+/* pagemap_only: a run of pages to keep, its data sent elsewhere. */
+static int write_keep(struct mem_dump *m, const struct mrange *r)
+{
+	PagemapEntry pe = PAGEMAP_ENTRY__INIT;
+
+	pe.vaddr = r->start;
+	pe.nr_pages = (r->end - r->start) / m->ps;
+	m->ctx->pages_saved += pe.nr_pages;
+	return img_write_msg(m->pm, &pe.base);
+}
+
 /* Split one piece of the buffer into zero and data runs. */
 static int emit_piece(struct mem_dump *m, const struct mrange *p, const char *data)
 {
@@ -504,6 +515,12 @@ static int dump_vma_pages(struct mem_dump *m, const struct proc_vma *v)
 		goto out;
 	}
 	for (size_t i = 0; i < rs.nr; i++) {
+		if (m->ctx->pagemap_only) {
+			ret = write_keep(m, &rs.r[i]);
+			if (ret)
+				goto out;
+			continue;
+		}
 		ret = add_to_batch(m, &rs.r[i]);
 		if (ret)
 			goto out;
@@ -548,9 +565,11 @@ int dump_pages(struct dump_ctx *ctx)
 	ret = open_proc(ctx->pid, "mem", &m.mem_fd);
 	if (ret)
 		goto out;
-	ret = pages_open_write(ctx->dirfd, ctx->pid, &m.pages);
-	if (ret)
-		goto out;
+	if (!ctx->pagemap_only) {
+		ret = pages_open_write(ctx->dirfd, ctx->pid, &m.pages);
+		if (ret)
+			goto out;
+	}
 	ret = img_open_write(ctx->dirfd, IMG_PAGEMAP, ctx->pid, &m.pm);
 	if (ret)
 		goto out;
