@@ -10,17 +10,8 @@
 
 #include "check/check.h"
 #include "check/check-opts.h"
+#include "../lib/unit.h"
 
-static int failures;
-
-#define CHECK(cond) do { \
-	if (!(cond)) { \
-		fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-		failures++; \
-	} \
-} while (0)
-
-#define ARGC(a) ((int)(sizeof(a) / sizeof((a)[0])) - 1)
 
 static void test_opts(void)
 {
@@ -218,9 +209,5 @@ int main(void)
 	test_names();
 	test_choices();
 	test_reports();
-	if (failures) {
-		fprintf(stderr, "%d checks failed\n", failures);
-		return 1;
-	}
-	return 0;
+	return unit_result();
 }

@@ -14,17 +14,8 @@
 #include "dump/proc.h"
 #include "dump/vma.h"
 #include "image/mm.h"
+#include "../lib/unit.h"
 
-static int failures;
-
-#define CHECK(cond) do { \
-	if (!(cond)) { \
-		fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-		failures++; \
-	} \
-} while (0)
-
-#define ARGC(a) ((int)(sizeof(a) / sizeof((a)[0])) - 1)
 
 static void test_maps(void)
 {
@@ -300,7 +291,5 @@ int main(void)
 	test_timers();
 	test_smaps_self();
 	test_opts();
-	if (failures)
-		fprintf(stderr, "%d check(s) failed\n", failures);
-	return failures ? 1 : 0;
+	return unit_result();
 }

@@ -9,17 +9,8 @@
 #include "log.h"
 #include "image/image.h"
 #include "restore/restore.h"
+#include "../lib/unit.h"
 
-static int failures;
-
-#define CHECK(cond) do { \
-	if (!(cond)) { \
-		fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-		failures++; \
-	} \
-} while (0)
-
-#define ARGC(a) ((int)(sizeof(a) / sizeof((a)[0])) - 1)
 
 static void test_opts(void)
 {
@@ -127,9 +118,5 @@ int main(void)
 	log_set_level(LOG_QUIET);
 	test_opts();
 	test_inventory();
-	if (failures) {
-		fprintf(stderr, "%d check(s) failed\n", failures);
-		return 1;
-	}
-	return 0;
+	return unit_result();
 }

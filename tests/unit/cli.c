@@ -4,15 +4,8 @@
 
 #include "cli.h"
 #include "log.h"
+#include "../lib/unit.h"
 
-static int failures;
-
-#define CHECK(cond) do { \
-	if (!(cond)) { \
-		fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-		failures++; \
-	} \
-} while (0)
 
 static int take(char **argv, struct global_opts *g)
 {
@@ -64,7 +57,5 @@ int main(void)
 
 		CHECK(take(argv, &g) < 0);
 	}
-	if (failures)
-		fprintf(stderr, "%d checks failed\n", failures);
-	return failures ? 1 : 0;
+	return unit_result();
 }

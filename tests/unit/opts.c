@@ -6,17 +6,8 @@
 #include "dump/precopy-opts.h"
 #include "log.h"
 #include "pageserver/pageserver-opts.h"
+#include "../lib/unit.h"
 
-static int failures;
-
-#define CHECK(cond) do { \
-	if (!(cond)) { \
-		fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-		failures++; \
-	} \
-} while (0)
-
-#define ARGC(a) ((int)(sizeof(a) / sizeof((a)[0])) - 1)
 
 static void test_numbers(void)
 {
@@ -143,7 +134,5 @@ int main(void)
 	test_numbers();
 	test_precopy();
 	test_pageserver();
-	if (failures)
-		fprintf(stderr, "%d checks failed\n", failures);
-	return failures ? 1 : 0;
+	return unit_result();
 }

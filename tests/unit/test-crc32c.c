@@ -5,15 +5,8 @@
 #include <string.h>
 
 #include "crc32c.h"
+#include "../lib/unit.h"
 
-static int failures;
-
-#define CHECK(cond) do { \
-	if (!(cond)) { \
-		fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-		failures++; \
-	} \
-} while (0)
 
 /* The definition, bit by bit: what the table and the instruction must match. */
 static uint32_t crc32c_bitwise(uint32_t crc, const uint8_t *p, size_t len)
@@ -82,7 +75,5 @@ int main(void)
 		CHECK(crc32c_sw(crc32c(0, buf + 3, 7), buf + 10, big - 7) == want);
 	}
 	free(buf);
-	if (failures)
-		fprintf(stderr, "%d check(s) failed\n", failures);
-	return failures ? 1 : 0;
+	return unit_result();
 }

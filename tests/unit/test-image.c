@@ -460,7 +460,5 @@ int main(void)
 	test_damaged();
 	test_read_one();
 	scratch_remove(dirfd_, dir);
-	if (failures)
-		fprintf(stderr, "%d check(s) failed\n", failures);
-	return failures ? 1 : 0;
+	return unit_result();
 }

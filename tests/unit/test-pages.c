@@ -192,7 +192,5 @@ int main(void)
 	CHECK(one_error_line(err, "page size 1000", "page size"));
 	free(err);
 	scratch_remove(dirfd_, dir);
-	if (failures)
-		fprintf(stderr, "%d check(s) failed\n", failures);
-	return failures ? 1 : 0;
+	return unit_result();
 }

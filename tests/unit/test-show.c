@@ -279,7 +279,5 @@ int main(void)
 	test_json();
 	test_text();
 	test_samples();
-	if (failures)
-		fprintf(stderr, "%d check(s) failed\n", failures);
-	return failures ? 1 : 0;
+	return unit_result();
 }

@@ -14,6 +14,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../lib/unit.h"
+
 static int failures __attribute__((unused));
 
 #define CHECK(cond) do { \
