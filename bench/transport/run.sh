@@ -46,7 +46,7 @@ run_case() { # CASE RUN
 	s=$(grep '^bench send' "$work/send.log") r=$(grep '^bench recv' "$work/recv.log")
 	[ -n "$s" ] && [ -n "$r" ] || { echo "bench: $1 failed" >&2; cat "$work/send.log" "$work/recv.log" >&2; return 1; }
 	# case gibps send_cpu recv_cpu
-	echo "$1 $(echo "$s" | awk '{print $(NF-5)}') $(echo "$s" | awk '{print $(NF-2)}') $(echo "$r" | awk '{print $(NF-2)}')" >>"$work/results"
+	echo "$1 $(echo "$s" | awk '{print $(NF-4)}') $(echo "$s" | awk '{print $(NF-2)}') $(echo "$r" | awk '{print $(NF-2)}')" >>"$work/results"
 	echo "  $1 run $2: $(echo "$s" | sed 's/.*= //')  | recv $(echo "$r" | sed 's/.*GiB\/s, //')" >&2
 }
 
