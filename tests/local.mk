@@ -18,3 +18,4 @@ include tests/fuzz/local.mk
 include tests/restore/local.mk
 include tests/transport/local.mk
 include tests/vm/local.mk
+include tests/sockets/local.mk
