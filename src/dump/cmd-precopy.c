@@ -1,6 +1,10 @@
 #define LOG_PREFIX "precopy: "
+#include "config.h"
+#include <signal.h>
+
 #include "cmd.h"
 #include "log.h"
+#include "dump/precopy.h"
 #include "precopy-opts.h"
 
 int cmd_precopy(int argc, char **argv)
@@ -13,6 +17,11 @@ int cmd_precopy(int argc, char **argv)
 		precopy_usage();
 		return LMIG_EXIT_OK;
 	}
-	pr_err("live migration (lmig precopy) is not built yet; use lmig dump and lmig restore");
-	return LMIG_EXIT_UNSUPPORTED;
+	if (o.tcp_established) {
+		pr_err("--tcp-established: migrating TCP connections is not supported yet");
+		return LMIG_EXIT_UNSUPPORTED;
+	}
+	/* A page server that goes away must be an error return, not a signal. */
+	signal(SIGPIPE, SIG_IGN);
+	return precopy_run(&o) ? LMIG_EXIT_FAIL : LMIG_EXIT_OK;
 }

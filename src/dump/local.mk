@@ -2,6 +2,8 @@
 liblmig_a_SOURCES += %reldir%/cmd-dump.c
 liblmig_a_SOURCES += %reldir%/cmd-precopy.c
 liblmig_a_SOURCES += %reldir%/precopy-opts.c %reldir%/precopy-opts.h
+liblmig_a_SOURCES += %reldir%/precopy.h %reldir%/precopy.c %reldir%/precopy-areas.c \
+	%reldir%/precopy-send.c %reldir%/precopy-throttle.c %reldir%/precopy-stats.c
 liblmig_a_SOURCES += %reldir%/dump.h %reldir%/dump.c %reldir%/dump-opts.c \
 	%reldir%/seize.c %reldir%/seize.h %reldir%/proc.c %reldir%/proc.h \
 	%reldir%/pstree.c %reldir%/files.c %reldir%/core.c %reldir%/task.c \

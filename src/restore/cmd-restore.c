@@ -39,42 +39,46 @@ static int wait_exit(pid_t pid)
 	return 128 + WTERMSIG(status);
 }
 
-int restore_run(const struct restore_opts *o)
+int restore_load(struct restore_ctx *ctx)
 {
-	struct restore_ctx ctx = { .opts = o, .dirfd = -1 };
-	int report[2] = { -1, -1 }, go[2] = { -1, -1 }, ret, code = LMIG_EXIT_FAIL;
+	int ret = restore_inventory(ctx);
+
+	if (!ret)
+		ret = restore_read_tree(ctx);
+	if (!ret)
+		ret = restore_read_files(ctx);
+	return ret;
+}
+
+int restore_start(struct restore_ctx *ctx, void (*after_clone)(void *arg), void *arg,
+		  pid_t *out)
+{
+	int report[2] = { -1, -1 }, go[2] = { -1, -1 }, ret;
 	pid_t pid = -1;
 
-	ctx.page_size = sysconf(_SC_PAGESIZE);
-	ctx.dirfd = open(o->images_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (ctx.dirfd < 0) {
-		pr_perror("cannot open the images directory %s", o->images_dir);
-		return LMIG_EXIT_FAIL;
-	}
-	ret = restore_inventory(&ctx);
-	if (!ret)
-		ret = restore_read_tree(&ctx);
-	if (!ret)
-		ret = restore_read_files(&ctx);
-	if (ret)
-		goto out;
-
 	if (pipe2(report, O_CLOEXEC) || pipe2(go, O_CLOEXEC)) {
+		ret = -errno;
 		pr_perror("cannot create pipes to the restored process");
 		goto out;
 	}
-	pid = restore_clone(&ctx, &ctx.procs[0], report[1], go[0]);
-	if (pid < 0)
+	pid = restore_clone(ctx, &ctx->procs[0], report[1], go[0]);
+	if (after_clone)
+		after_clone(arg);
+	if (pid < 0) {
+		ret = pid;
 		goto out;
+	}
 	close(report[1]);
 	report[1] = -1;
 	/* Seized before it starts, so that it cannot outrun the end of rt_sigreturn. */
 	if (ptrace(PTRACE_SEIZE, pid, NULL,
 		   (void *)(long)(PTRACE_O_TRACESYSGOOD | PTRACE_O_EXITKILL))) {
+		ret = -errno;
 		pr_perror("pid %d: cannot ptrace the restored process", (int)pid);
 		goto out_kill;
 	}
 	if (write(go[1], "g", 1) != 1) {
+		ret = -errno;
 		pr_perror("pid %d: cannot start the restored process", (int)pid);
 		goto out_kill;
 	}
@@ -82,7 +86,7 @@ int restore_run(const struct restore_opts *o)
 	if (ret)
 		goto out_kill;
 	pr_info("pid %d: restored", (int)pid);
-	code = o->detach ? LMIG_EXIT_OK : wait_exit(pid);
+	*out = pid;
 	goto out;
 
 out_kill:
@@ -94,6 +98,23 @@ out:
 		if (go[i] >= 0)
 			close(go[i]);
 	}
+	return ret;
+}
+
+int restore_run(const struct restore_opts *o)
+{
+	struct restore_ctx ctx = { .opts = o, .dirfd = -1 };
+	int code = LMIG_EXIT_FAIL;
+	pid_t pid;
+
+	ctx.page_size = sysconf(_SC_PAGESIZE);
+	ctx.dirfd = open(o->images_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (ctx.dirfd < 0) {
+		pr_perror("cannot open the images directory %s", o->images_dir);
+		return LMIG_EXIT_FAIL;
+	}
+	if (!restore_load(&ctx) && !restore_start(&ctx, NULL, NULL, &pid))
+		code = o->detach ? LMIG_EXIT_OK : wait_exit(pid);
 	restore_ctx_free(&ctx);
 	close(ctx.dirfd);
 	return code;

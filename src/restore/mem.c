@@ -180,6 +180,87 @@ out:
 	return ret;
 }
 
+/* The staged memory of exactly the area v, or NULL. */
+static const struct rst_staged_area *staged_of(const struct rst_proc *p, const VmaEntry *v)
+{
+	size_t lo = 0, hi = p->nr_staged;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct rst_staged_area *a = &p->staged[mid];
+
+		if (a->end <= v->start)
+			lo = mid + 1;
+		else if (a->start >= v->end)
+			hi = mid;
+		else
+			return a->start == v->start && a->end == v->end ? a : NULL;
+	}
+	return NULL;
+}
+
+/*
+ * Plain private anonymous memory: staged memory of the same kind, moved
+ * into place whole. What the staging holds outside the kept pages was
+ * zeroed by the page server; growsdown areas are premapped with their flag.
+ */
+static bool vma_takes_staging(const VmaEntry *v)
+{
+	return (v->kind == VMA_KIND__VMA_ANON_PRIVATE || v->kind == VMA_KIND__VMA_HEAP ||
+		v->kind == VMA_KIND__VMA_STACK) && !v->growsdown;
+}
+
+/* Move the staged area onto its premap: the page tables move, not the data. */
+static int move_staged(uint32_t pid, const VmaEntry *v, const struct rst_staged_area *st,
+		       uint64_t at)
+{
+	size_t len = v->end - v->start;
+
+	if (mremap(st->mem, len, len, MREMAP_MAYMOVE | MREMAP_FIXED, (void *)at) == MAP_FAILED) {
+		int ret = -errno;
+
+		pr_perror("pid %u: area %#" PRIx64 "-%#" PRIx64 ": cannot move its staged pages "
+			  "into place", pid, v->start, v->end);
+		return ret;
+	}
+	return 0;
+}
+
+/* The kept pages of the areas that were not moved, copied from their staging. */
+static int fill_staged(struct restore_ctx *ctx, struct rst_proc *p, struct bootstrap *b)
+{
+	uint64_t psz = (uint64_t)ctx->page_size;
+	size_t vi = 0;
+
+	for (size_t i = 0; i < p->nr_pagemap; i++) {
+		const PagemapEntry *pe = p->pagemap[i];
+		uint64_t len = (uint64_t)pe->nr_pages * psz;
+		const struct rst_staged_area *st;
+		const VmaEntry *v;
+
+		while (vi < p->mm->n_vmas && p->mm->vmas[vi]->end <= pe->vaddr)
+			vi++;
+		v = vi < p->mm->n_vmas ? p->mm->vmas[vi] : NULL;
+		if (!v || pe->vaddr < v->start || pe->vaddr + len > v->end || vma_is_special(v)) {
+			pr_err("pid %u: pagemap run %#" PRIx64 " (%u pages) is not inside one "
+			       "restorable area of mm-%u.img", p->pid, pe->vaddr, pe->nr_pages, p->pid);
+			return -EINVAL;
+		}
+		st = staged_of(p, v);
+		if (!st) {
+			pr_err("pid %u: pagemap run %#" PRIx64 " (%u pages): no pages were staged "
+			       "for its area %#" PRIx64 "-%#" PRIx64, p->pid, pe->vaddr, pe->nr_pages,
+			       v->start, v->end);
+			return -EINVAL;
+		}
+		if (vma_takes_staging(v))
+			continue;
+		memcpy((void *)(bootstrap_premap_addr(b, vi) + (pe->vaddr - v->start)),
+		       (const char *)st->mem + (pe->vaddr - v->start), len);
+	}
+	return 0;
+}
+
 int mem_premap(struct restore_ctx *ctx, struct rst_proc *p, struct bootstrap *b)
 {
 	struct rst_args *a = bootstrap_args(b);
@@ -192,10 +273,14 @@ int mem_premap(struct restore_ctx *ctx, struct rst_proc *p, struct bootstrap *b)
 		return -ENOMEM;
 	for (size_t i = 0; i < p->mm->n_vmas; i++) {
 		const VmaEntry *v = p->mm->vmas[i];
+		const struct rst_staged_area *st = p->staged ? staged_of(p, v) : NULL;
 
 		if (vma_is_special(v))
 			continue;
-		ret = premap_one(p->pid, v, bootstrap_premap_addr(b, i));
+		if (st && vma_takes_staging(v))
+			ret = move_staged(p->pid, v, st, bootstrap_premap_addr(b, i));
+		else
+			ret = premap_one(p->pid, v, bootstrap_premap_addr(b, i));
 		if (ret)
 			return ret;
 		rv[n].src = bootstrap_premap_addr(b, i);
@@ -207,7 +292,7 @@ int mem_premap(struct restore_ctx *ctx, struct rst_proc *p, struct bootstrap *b)
 	}
 	a->vmas = (uint64_t)rv;
 	a->nr_vmas = (uint32_t)n;
-	return fill_pages(ctx, p, b);
+	return p->staged ? fill_staged(ctx, p, b) : fill_pages(ctx, p, b);
 }
 
 int mem_fill_args(struct restore_ctx *ctx, struct rst_proc *p, struct rst_args *a,

@@ -49,6 +49,19 @@ struct restore_opts {
 int restore_parse_opts(int argc, char **argv, struct restore_opts *o);
 void restore_usage(void);
 
+/*
+ * Memory staged by the page server (src/pageserver/staging.h) for one area
+ * of a process, in the restoring process's own address space: the area's
+ * page at start + i is at mem + i. Restore then takes pages from here
+ * instead of pages-<pid>.img: plain private anonymous areas are moved
+ * into place whole with mremap (no copy), the others get their kept
+ * pages (the pagemap runs) copied over their premap.
+ */
+struct rst_staged_area {
+	uint64_t start, end;
+	void *mem;
+};
+
 /* One process of the tree, as its images describe it (owned by the ctx). */
 struct rst_proc {
 	uint32_t pid;
@@ -60,6 +73,9 @@ struct rst_proc {
 	size_t nr_pagemap;
 	FdinfoEntry **fds;
 	size_t nr_fds;
+	/* Staged memory, sorted by start (NULL: read pages-<pid>.img); owned by the caller. */
+	const struct rst_staged_area *staged;
+	size_t nr_staged;
 };
 
 struct restore_ctx {
@@ -80,6 +96,20 @@ struct restore_ctx {
  * process runs (with --detach) or the restored process's exit status.
  */
 int restore_run(const struct restore_opts *o);
+
+/*
+ * The two halves of restore_run(), for the page server, which restores
+ * from its own process. restore_load() reads every image of ctx->dirfd
+ * (ctx->opts, ->dirfd and ->page_size set by the caller); 0 or -errno
+ * (logged). restore_start() creates the process as a child of the
+ * caller, waits until it runs its own code and lets go of it: on 0,
+ * *pid runs detached. after_clone (may be NULL) is called in the caller
+ * right after the clone, e.g. to drop memory the child took over. On
+ * failure (-errno, logged) nothing is left running.
+ */
+int restore_load(struct restore_ctx *ctx);
+int restore_start(struct restore_ctx *ctx, void (*after_clone)(void *arg), void *arg,
+		  pid_t *pid);
 
 /* Phases run by lmig before anything is created; 0 or -errno (logged). */
 int restore_inventory(struct restore_ctx *ctx);
