@@ -19,3 +19,4 @@ include tests/restore/local.mk
 include tests/transport/local.mk
 include tests/vm/local.mk
 include tests/sockets/local.mk
+include tests/precopy/local.mk

@@ -38,6 +38,24 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+/* A transport error, said the way a user reads it. */
+static const char *cause(int ret)
+{
+	switch (ret) {
+	case -EPIPE:
+	case -ECONNRESET:
+		return "the page server closed the connection (it exited or gave up)";
+	case -ETIMEDOUT:
+		return "the page server did not answer in time";
+	case -EPROTO:
+		return "protocol error (see above)";
+	case -EBADMSG:
+		return "checksum or decompression error (see above)";
+	default:
+		return strerror(-ret);
+	}
+}
+
 /* The first cause of failure, for the last line and the peer. */
 __attribute__((format(printf, 2, 3)))
 static void set_why(struct precopy_ctx *ctx, const char *fmt, ...)
@@ -272,7 +290,7 @@ static int rounds(struct precopy_ctx *ctx, uint32_t *next_round)
 
 	ret = round_zero(ctx, &t_collect);
 	if (ret) {
-		set_why(ctx, "round 0: with %s: %s", tp_peer_name(ctx->c), strerror(-ret));
+		set_why(ctx, "round 0: %s: %s", tp_peer_name(ctx->c), cause(ret));
 		return ret;
 	}
 	pc_print_round(&ctx->cur);
@@ -302,7 +320,7 @@ static int rounds(struct precopy_ctx *ctx, uint32_t *next_round)
 		if (!ret)
 			ret = round_end(ctx);
 		if (ret) {
-			set_why(ctx, "round %u: with %s: %s", n, tp_peer_name(ctx->c), strerror(-ret));
+			set_why(ctx, "round %u: %s: %s", n, tp_peer_name(ctx->c), cause(ret));
 			break;
 		}
 		bw = ctx->sent_ns ? (double)ctx->sent_bytes * 1e9 / (double)ctx->sent_ns : 0;
@@ -461,12 +479,10 @@ static int wait_result(struct precopy_ctx *ctx)
 
 	for (;;) {
 		ret = tp_recv(ctx->c, &m, text);
-		if (ret == 0) {
-			set_why(ctx, "the page server closed the connection before answering COMMIT");
-			return -ECONNRESET;
-		}
+		if (ret == 0)
+			ret = -ECONNRESET;
 		if (ret < 0) {
-			set_why(ctx, "waiting for the page server's answer: %s", strerror(-ret));
+			set_why(ctx, "after COMMIT: %s: %s", tp_peer_name(ctx->c), cause(ret));
 			return ret;
 		}
 		if (m.type != TP_RESULT)
@@ -547,7 +563,7 @@ static int freeze_and_commit(struct precopy_ctx *ctx, struct dump_ctx *dc, uint3
 		goto fail;
 	return wait_result(ctx);
 fail:
-	set_why(ctx, "%s: with %s: %s", phase, tp_peer_name(ctx->c), strerror(-ret));
+	set_why(ctx, "%s: %s: %s", phase, tp_peer_name(ctx->c), cause(ret));
 	return ret;
 }
 
