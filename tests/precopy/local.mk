@@ -6,7 +6,7 @@ tests_lib_pidns_init_SOURCES = tests/lib/pidns-init.c
 PRECOPY_TESTS = %reldir%/memdirty.sh %reldir%/stop-and-copy.sh %reldir%/images-dir.sh \
 	%reldir%/rollback.sh %reldir%/looper.sh
 TESTS += $(PRECOPY_TESTS)
-EXTRA_DIST += $(PRECOPY_TESTS) %reldir%/lib.sh
+EXTRA_DIST += $(PRECOPY_TESTS) %reldir%/lib.sh %reldir%/bench.sh
 
 # Fault points and the areas message, without a process.
 UNIT_TESTS += %reldir%/units
