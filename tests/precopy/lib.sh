@@ -10,6 +10,7 @@
 set -u
 LMIG=${LMIG:?LMIG must name the lmig binary}
 top_builddir=${top_builddir:?top_builddir must be set}
+. "$(dirname "$0")/../lib/pidns.sh"
 if [ -z "${PRECOPY_TEST_REAPED:-}" ]; then
 	PRECOPY_TEST_REAPED=1 exec "$top_builddir/tests/cr/subreaper" bash "$0" "$@"
 fi
@@ -110,28 +111,11 @@ start_pageserver_here() {
 	fail "the page server cannot listen: $(cat "$work/ps.out")"
 }
 
-# ns_pid PID: the host pid of the process that is PID in the page server's namespace.
-ns_pid() {
-	local ns d l
-	ns=$(readlink "/proc/$ps_init/ns/pid") || return 1
-	for d in /proc/[0-9]*; do
-		[ "$(readlink "$d/ns/pid" 2>/dev/null)" = "$ns" ] || continue
-		l=$(awk '/^NSpid:/ { print $2, $3 }' "$d/status" 2>/dev/null) || continue
-		set -- $l
-		[ "${2:-}" = "$1" ] && continue
-		if [ "${2:-}" = "$PID_WANTED" ]; then
-			echo "$1"
-			return 0
-		fi
-	done
-	return 1
-}
-
 # restored_pid PID: wait (10 s) for PID to run in the page server's namespace; print its host pid.
 restored_pid() {
 	local end=$((SECONDS + 10)) hp
 	while [ $SECONDS -le "$end" ]; do
-		hp=$(PID_WANTED=$1 ns_pid) && { echo "$hp"; return 0; }
+		hp=$(pidns_host_pid "$ps_init" "$1") && { echo "$hp"; return 0; }
 		sleep 0.05
 	done
 	return 1
