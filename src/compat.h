@@ -73,4 +73,11 @@ struct pm_scan_arg {
 #define PME_SWAP		(1ULL << 62)
 #define PME_PRESENT		(1ULL << 63)
 
+/* prctl: timer_create takes the wanted id in *timer_id (linux/prctl.h, 6.15) */
+#ifndef PR_TIMER_CREATE_RESTORE_IDS
+#define PR_TIMER_CREATE_RESTORE_IDS		77
+#define PR_TIMER_CREATE_RESTORE_IDS_OFF		0
+#define PR_TIMER_CREATE_RESTORE_IDS_ON		1
+#endif
+
 #endif

@@ -2,6 +2,7 @@
 #include "config.h"
 #include <errno.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/syscall.h>
 
@@ -64,12 +65,46 @@ static int run_commands(struct dump_ctx *ctx, struct parasite_ctl *ctl, struct p
 	return 0;
 }
 
+/*
+ * A thread in seccomp strict mode is killed by the parasite's first
+ * syscall (strict mode allows read, write, exit and sigreturn only), and
+ * no restore could bring the mode back: refuse before infecting.
+ */
+static int refuse_strict(struct dump_ctx *ctx)
+{
+	for (size_t i = 0; i < ctx->seized.nr; i++) {
+		pid_t tid = ctx->seized.t[i].tid;
+		char path[64], *text, *line;
+		int ret;
+
+		snprintf(path, sizeof(path), "%d/task/%d/status", (int)ctx->pid, (int)tid);
+		ret = proc_read_file(path, 1 << 16, &text, NULL);
+		if (ret) {
+			pr_err_rc(ret, "pid %d: thread %d: cannot read its status", (int)ctx->pid, (int)tid);
+			return ret;
+		}
+		line = strstr(text, "\nSeccomp:");
+		ret = line && atoi(line + 9) == 1 ? -ENOTSUP : 0;
+		free(text);
+		if (ret) {
+			pr_err("pid %d: thread %d is in seccomp strict mode, which cannot be dumped "
+			       "(the parasite's syscalls would kill it) nor restored", (int)ctx->pid,
+			       (int)tid);
+			return ret;
+		}
+	}
+	return 0;
+}
+
 int parasite_state_collect(struct dump_ctx *ctx, struct parasite_state *ps)
 {
 	struct parasite_ctl *ctl = NULL;
 	int ret, cret;
 
 	memset(ps, 0, sizeof(*ps));
+	ret = refuse_strict(ctx);
+	if (ret)
+		return ret;
 	ret = proc_read_timers(ctx->pid, &ps->timers, &ps->nr_timers);
 	if (ret) {
 		pr_err_rc(ret, "pid %d: cannot parse /proc/%d/timers", (int)ctx->pid, (int)ctx->pid);

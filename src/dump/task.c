@@ -8,6 +8,7 @@
 #include <string.h>
 #include <signal.h>
 #include <sys/ptrace.h>
+#include <selinux/selinux.h>
 
 #include "log.h"
 #include "task.pb-c.h"
@@ -198,9 +199,10 @@ static int fill_from_parasite(struct dump_ctx *ctx, TaskEntry *task, CredsEntry 
 	task->has_personality = task->has_umask = true;
 	task->personality = ps->process.personality;
 	task->umask = ps->process.umask;
-	task->has_dumpable = task->has_child_subreaper = true;
+	task->has_dumpable = task->has_child_subreaper = task->has_thp_disable = true;
 	task->dumpable = ps->process.dumpable;
 	task->child_subreaper = ps->process.child_subreaper;
+	task->thp_disable = ps->process.thp_disable;
 	if (leader) {
 		task->has_pdeath_sig = task->has_timerslack_ns = true;
 		task->pdeath_sig = leader->pdeathsig;
@@ -211,6 +213,31 @@ static int fill_from_parasite(struct dump_ctx *ctx, TaskEntry *task, CredsEntry 
 	return 0;
 }
 
+/*
+ * The SELinux context of the process, where SELinux is enabled; *label
+ * stays NULL where it is not (nothing to restore then). Free *label.
+ */
+static int dump_selinux(pid_t pid, char **label)
+{
+	char path[64];
+	size_t len;
+	int ret;
+
+	*label = NULL;
+	if (is_selinux_enabled() <= 0)
+		return 0;
+	snprintf(path, sizeof(path), "%d/attr/current", (int)pid);
+	ret = proc_read_file(path, 4096, label, &len);
+	if (ret) {
+		pr_err_rc(ret, "pid %d: cannot read its SELinux context", (int)pid);
+		return ret;
+	}
+	/* The kernel ends the context with a NUL, some LSMs with a newline. */
+	while (len && ((*label)[len - 1] == '\0' || (*label)[len - 1] == '\n'))
+		(*label)[--len] = '\0';
+	return 0;
+}
+
 int dump_task(struct dump_ctx *ctx)
 {
 	TaskEntry task = TASK_ENTRY__INIT;
@@ -218,7 +245,7 @@ int dump_task(struct dump_ctx *ctx)
 	struct task_bufs b;
 	struct proc_status st;
 	struct proc_limits lim;
-	char cwd[PATH_MAX], root[PATH_MAX];
+	char cwd[PATH_MAX], root[PATH_MAX], *label = NULL;
 	size_t nr_rl = 0, nr_sigs;
 	pid_t pid = ctx->pid;
 	int ret;
@@ -282,6 +309,11 @@ int dump_task(struct dump_ctx *ctx)
 	task.cwd = cwd;
 	task.root = root;
 
+	ret = dump_selinux(pid, &label);
+	if (ret)
+		goto out;
+	task.selinux_label = label;
+
 	ret = dump_peek_siginfo(pid, true, &b.sigs, &nr_sigs);
 	if (ret) {
 		pr_err_rc(ret, "pid %d: cannot read process-wide pending signals", (int)pid);
@@ -308,6 +340,7 @@ int dump_task(struct dump_ctx *ctx)
 	}
 	ret = img_write_one(ctx->dirfd, IMG_TASK, pid, &task.base);
 out:
+	free(label);
 	task_bufs_free(&b);
 	return ret;
 }
