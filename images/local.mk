@@ -7,7 +7,8 @@ LMIG_PROTOS = \
 	%reldir%/task.proto \
 	%reldir%/mm.proto \
 	%reldir%/pagemap.proto \
-	%reldir%/fdinfo.proto
+	%reldir%/fdinfo.proto \
+	%reldir%/sk-inet.proto
 
 LMIG_PROTO_C = $(LMIG_PROTOS:.proto=.pb-c.c)
 LMIG_PROTO_H = $(LMIG_PROTOS:.proto=.pb-c.h)
