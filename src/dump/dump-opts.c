@@ -11,7 +11,8 @@
 
 void dump_usage(void)
 {
-	printf("Usage: lmig dump --pid PID -D DIR [--leave-running]\n"
+	printf("Usage: lmig dump --pid PID -D DIR [--leave-running] [--tcp-established]\n"
+	       "                 [--action-script SCRIPT]...\n"
 	       "\n"
 	       "Write the state of a running process to a directory of images, from\n"
 	       "which 'lmig restore -D DIR' brings it back. The process is killed after\n"
@@ -21,10 +22,16 @@ void dump_usage(void)
 	       "  -p, --pid PID            the process to dump\n"
 	       "  -D, --images-dir DIR     where to write the images (created if missing)\n"
 	       "  -R, --leave-running      let the process run on after the dump\n"
+	       "      --tcp-established    dump established TCP connections (in repair mode);\n"
+	       "                           without it a process with one is not dumped\n"
+	       "      --action-script SCRIPT  run SCRIPT (sh -c) at the stages network-lock,\n"
+	       "                           post-dump, network-unlock and rollback, with\n"
+	       "                           LMIG_SCRIPT_STAGE, LMIG_PID and LMIG_IMAGES_DIR set;\n"
+	       "                           failing aborts the dump (repeatable)\n"
 	       "  -h, --help               this help\n");
 }
 
-enum { OPT_LEAVE_RUNNING = 256 };
+enum { OPT_TCP_ESTABLISHED = 256, OPT_ACTION_SCRIPT };
 
 int dump_parse_opts(int argc, char **argv, struct dump_opts *o)
 {
@@ -33,6 +40,8 @@ int dump_parse_opts(int argc, char **argv, struct dump_opts *o)
 		{ "tree", required_argument, NULL, 't' },	/* CRIU's spelling */
 		{ "images-dir", required_argument, NULL, 'D' },
 		{ "leave-running", no_argument, NULL, 'R' },
+		{ "tcp-established", no_argument, NULL, OPT_TCP_ESTABLISHED },
+		{ "action-script", required_argument, NULL, OPT_ACTION_SCRIPT },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -59,6 +68,16 @@ int dump_parse_opts(int argc, char **argv, struct dump_opts *o)
 			break;
 		case 'R':
 			o->leave_running = true;
+			break;
+		case OPT_TCP_ESTABLISHED:
+			o->tcp_established = true;
+			break;
+		case OPT_ACTION_SCRIPT:
+			if (action_scripts_add(&o->scripts, optarg)) {
+				pr_err("--action-script: '%s': empty, or more than %d scripts", optarg,
+				       ACTION_SCRIPTS_MAX);
+				return -EINVAL;
+			}
 			break;
 		case 'h':
 			o->help = true;

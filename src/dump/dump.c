@@ -10,6 +10,7 @@
 #include "log.h"
 #include "image/image.h"
 #include "dump/dump.h"
+#include "dump/sk-inet.h"
 
 /*
  * inventory.img marks a complete dump: remove an old one first, so that a
@@ -69,7 +70,9 @@ int dump_images(struct dump_ctx *ctx)
 		pr_err_rc(ret, "pid %d: cannot parse /proc/%d/smaps", (int)ctx->pid, (int)ctx->pid);
 		return ret;
 	}
-	ret = dump_files(ctx);
+	ret = sk_inet_prepare(ctx);
+	if (!ret)
+		ret = dump_files(ctx);
 	if (!ret)
 		ret = dump_pstree(ctx);
 	if (!ret)
@@ -107,7 +110,8 @@ void dump_ctx_fini(struct dump_ctx *ctx)
 int dump_run(const struct dump_opts *o)
 {
 	struct dump_ctx ctx;
-	int ret;
+	bool kill_it;
+	int ret, fret;
 
 	dump_ctx_init(&ctx, o);
 
@@ -121,6 +125,11 @@ int dump_run(const struct dump_opts *o)
 	if (ret)
 		goto out;
 	ret = dump_images(&ctx);
+	if (!ret) {
+		ret = action_scripts_run(&o->scripts, ACT_POST_DUMP, ctx.pid, o->images_dir);
+		if (ret)
+			forget_old_dump(ctx.dirfd, o->images_dir);
+	}
 	/* The failure was logged where it happened: one error line, not two. */
 	if (ret)
 		pr_info("pid %d: dump failed; the process continues", (int)ctx.pid);
@@ -128,7 +137,14 @@ int dump_run(const struct dump_opts *o)
 		pr_info("pid %d: dumped to %s (%llu pages, %llu zero)", (int)ctx.pid, o->images_dir,
 			(unsigned long long)ctx.pages_saved, (unsigned long long)ctx.pages_zero);
 	/* CRIU's convention: a dumped process does not run on unless asked to. */
-	unseize_process(&ctx.seized, ret == 0 && !o->leave_running);
+	kill_it = ret == 0 && !o->leave_running;
+	/* Sockets out of repair mode (or left in it to close silently) while still frozen. */
+	fret = sk_inet_finish(&ctx, kill_it);
+	if (!ret)
+		ret = fret;
+	unseize_process(&ctx.seized, kill_it);
+	if (ret)
+		action_scripts_run(&o->scripts, ACT_ROLLBACK, ctx.pid, o->images_dir);
 	dump_ctx_fini(&ctx);
 out:
 	close(ctx.dirfd);

@@ -23,6 +23,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "action-script.h"
 #include "dump/parasite-state.h"
 #include "dump/proc.h"
 #include "dump/seize.h"
@@ -31,6 +32,8 @@ struct dump_opts {
 	pid_t pid;
 	const char *images_dir;
 	bool leave_running;
+	bool tcp_established;		/* dump TCP connections (else refuse them) */
+	struct action_scripts scripts;	/* --action-script */
 	bool help;
 };
 
@@ -72,6 +75,13 @@ struct dump_ctx {
 	 * data went to the page server in rounds.
 	 */
 	bool pagemap_only;
+	/*
+	 * Inet sockets taken from the target (src/dump/sk-inet.h), between
+	 * sk_inet_prepare() (run by dump_images()) and sk_inet_finish(),
+	 * which whoever calls dump_images() must call before letting the
+	 * process go, killed or resumed.
+	 */
+	struct sk_inet_dump *inet;
 };
 
 /* Run a whole dump as described by o. Returns 0 or -errno (logged). */

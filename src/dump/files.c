@@ -17,6 +17,7 @@
 #include "fdinfo.pb-c.h"
 #include "image/image.h"
 #include "dump/dump.h"
+#include "dump/sk-inet.h"
 
 /* Content carried in the image (unlinked files, memfds) must fit one record. */
 #define FILE_CONTENT_MAX	(IMG_MAX_RECORD / 2)
@@ -319,6 +320,11 @@ static int describe_file(struct files_dump *d, struct fd_info *f, FileEntry *fe,
 		fe->kind = FD_KIND__FD_PIPE;
 		fe->pipe = pipe;
 		return fill_pipe(d, f, pipe);
+	}
+	if (strncmp(f->link, "socket:[", 8) == 0) {
+		ret = sk_inet_describe(d->ctx, f->fd, fe);
+		if (ret != -ENOENT)
+			return ret;
 	}
 	if (f->link[0] != '/')	/* socket:[N], anon_inode:..., and whatever comes next */
 		return unsupported(d, f, "");

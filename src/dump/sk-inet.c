@@ -1,0 +1,576 @@
+#define LOG_PREFIX "dump-sk-inet: "
+#include "config.h"
+#include <dirent.h>
+#include <linux/sockios.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "action-script.h"
+#include "dump/dump.h"
+#include "dump/sk-inet.h"
+#include "net/addr.h"
+#include "net/netlock.h"
+#include "net/tcp-repair.h"
+
+/* One inet socket of the target (an open file description: dups share it). */
+struct inet_sock {
+	int fd;				/* the target's first fd for it */
+	int lfd;			/* ours, from pidfd_getfd */
+	ino_t ino;
+	int family, type, proto, state;
+	bool connected, repaired;
+	union tcp_repair_addr src, dst;
+	uint32_t accept_queue;		/* listeners: connections not yet accepted */
+	uint32_t backlog;		/* listeners */
+	struct tcp_repair_state tcp;	/* connections (repaired) */
+	InetSkEntry e;
+	InetSkOpts o;
+	TcpStreamEntry t;
+	uint8_t src_raw[16], dst_raw[16];
+	char congestion[32];
+};
+
+/* A target fd and the socket it refers to. */
+struct inet_fd {
+	int fd;
+	size_t sk;
+};
+
+struct sk_inet_dump {
+	struct inet_sock *sk;
+	size_t nr_sk;
+	struct inet_fd *fds;
+	size_t nr_fds;
+	char table[NETLOCK_NAME_MAX];
+	bool locked;
+};
+
+static bool is_conn_state(const struct inet_sock *s)
+{
+	return s->proto == IPPROTO_TCP && s->state != TCP_LISTEN && s->state != TCP_CLOSE;
+}
+
+static const char *sk_name(const struct inet_sock *s, char *buf, size_t len)
+{
+	char a[NET_ADDR_STRLEN], b[NET_ADDR_STRLEN];
+
+	if (s->connected)
+		snprintf(buf, len, "%s %s <-> %s", s->proto == IPPROTO_TCP ? "tcp" : "udp",
+			 net_addr_str(&s->src.sa, a, sizeof(a)), net_addr_str(&s->dst.sa, b, sizeof(b)));
+	else
+		snprintf(buf, len, "%s %s%s", s->proto == IPPROTO_TCP ? "tcp" : "udp",
+			 net_addr_str(&s->src.sa, a, sizeof(a)),
+			 s->state == TCP_LISTEN ? " (listening)" : "");
+	return buf;
+}
+
+static int getint(int fd, int level, int name, int *v)
+{
+	socklen_t len = sizeof(*v);
+
+	return getsockopt(fd, level, name, v, &len) ? -errno : 0;
+}
+
+/* What kind of socket lfd is; -ENOENT when it is not an inet one. */
+static int identify(struct inet_sock *s)
+{
+	struct tcp_info ti;
+	socklen_t len;
+	int ret;
+
+	ret = getint(s->lfd, SOL_SOCKET, SO_DOMAIN, &s->family);
+	if (ret)
+		return ret;
+	if (s->family != AF_INET && s->family != AF_INET6)
+		return -ENOENT;
+	ret = getint(s->lfd, SOL_SOCKET, SO_TYPE, &s->type);
+	if (!ret)
+		ret = getint(s->lfd, SOL_SOCKET, SO_PROTOCOL, &s->proto);
+	if (ret)
+		return ret;
+	if (!((s->type == SOCK_STREAM && s->proto == IPPROTO_TCP) ||
+	      (s->type == SOCK_DGRAM && s->proto == IPPROTO_UDP)))
+		return -EPROTONOSUPPORT;
+	len = sizeof(s->src);
+	if (getsockname(s->lfd, &s->src.sa, &len))
+		return -errno;
+	len = sizeof(s->dst);
+	s->connected = getpeername(s->lfd, &s->dst.sa, &len) == 0;
+	if (s->proto == IPPROTO_UDP) {
+		s->state = s->connected ? TCP_ESTABLISHED : TCP_CLOSE;
+		return 0;
+	}
+	len = sizeof(ti);
+	memset(&ti, 0, sizeof(ti));
+	if (getsockopt(s->lfd, SOL_TCP, TCP_INFO, &ti, &len))
+		return -errno;
+	s->state = ti.tcpi_state;
+	if (s->state == TCP_LISTEN) {
+		/* For a listener, tcp_info carries its backlog and accept queue. */
+		s->accept_queue = ti.tcpi_unacked;
+		s->backlog = ti.tcpi_sacked;
+	}
+	return 0;
+}
+
+static int take_one(struct sk_inet_dump *d, pid_t pid, int pidfd, int fd)
+{
+	struct inet_sock *s, *ns;
+	struct inet_fd *nf;
+	struct stat st;
+	char a[128];
+	int lfd, ret;
+
+	lfd = (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);
+	if (lfd < 0) {
+		ret = -errno;
+		pr_err_rc(ret, "pid %d: fd %d: cannot take the socket (pidfd_getfd)", (int)pid, fd);
+		return ret;
+	}
+	if (fstat(lfd, &st)) {
+		ret = -errno;
+		close(lfd);
+		return ret;
+	}
+	nf = realloc(d->fds, (d->nr_fds + 1) * sizeof(*nf));
+	if (!nf) {
+		close(lfd);
+		return -ENOMEM;
+	}
+	d->fds = nf;
+	for (size_t i = 0; i < d->nr_sk; i++)
+		if (d->sk[i].ino == st.st_ino) {
+			close(lfd);
+			d->fds[d->nr_fds++] = (struct inet_fd){ fd, i };
+			return 0;
+		}
+	ns = realloc(d->sk, (d->nr_sk + 1) * sizeof(*ns));
+	if (!ns) {
+		close(lfd);
+		return -ENOMEM;
+	}
+	d->sk = ns;
+	s = &d->sk[d->nr_sk];
+	memset(s, 0, sizeof(*s));
+	s->fd = fd;
+	s->lfd = lfd;
+	s->ino = st.st_ino;
+	ret = identify(s);
+	if (ret == -ENOENT) {	/* not an inet socket: someone else's business */
+		close(lfd);
+		return 0;
+	}
+	if (ret == -EPROTONOSUPPORT) {
+		pr_err("pid %d: fd %d: inet socket of type %d, protocol %d is not supported (TCP and UDP are)",
+		       (int)pid, fd, s->type, s->proto);
+		close(lfd);
+		return -ENOTSUP;
+	}
+	if (ret) {
+		pr_err_rc(ret, "pid %d: fd %d: cannot read what socket it is", (int)pid, fd);
+		close(lfd);
+		return ret;
+	}
+	if (s->proto == IPPROTO_TCP && s->state != TCP_LISTEN && s->state != TCP_CLOSE &&
+	    !tcp_repair_state_supported(s->state)) {
+		pr_err("pid %d: fd %d: %s is in TCP state %d (a handshake under way): not supported",
+		       (int)pid, fd, sk_name(s, a, sizeof(a)), s->state);
+		close(lfd);
+		return -ENOTSUP;
+	}
+	d->nr_sk++;
+	d->fds[d->nr_fds++] = (struct inet_fd){ fd, d->nr_sk - 1 };
+	return 0;
+}
+
+/* Take every inet socket of pid. */
+static int take_all(struct sk_inet_dump *d, pid_t pid)
+{
+	char path[64], link[64], name[32];
+	struct dirent *de;
+	DIR *dir;
+	int pidfd, ret = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+	dir = opendir(path);
+	if (!dir) {
+		ret = -errno;
+		pr_err_rc(ret, "pid %d: cannot list its fds", (int)pid);
+		return ret;
+	}
+	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (pidfd < 0) {
+		ret = -errno;
+		pr_err_rc(ret, "pid %d: pidfd_open", (int)pid);
+		goto out;
+	}
+	while (!ret && (de = readdir(dir))) {
+		char *end;
+		long fd = strtol(de->d_name, &end, 10);
+
+		if (*end || de->d_name[0] == '\0' || fd < 0)
+			continue;
+		snprintf(name, sizeof(name), "fd/%ld", fd);
+		if (proc_readlink(pid, name, link, sizeof(link)) ||
+		    strncmp(link, "socket:[", 8) != 0)
+			continue;
+		ret = take_one(d, pid, pidfd, (int)fd);
+	}
+	close(pidfd);
+out:
+	closedir(dir);
+	return ret;
+}
+
+/* Without --tcp-established, connections are refused, all named in one line. */
+static int refuse_connections(const struct sk_inet_dump *d, pid_t pid)
+{
+	char line[1024] = "", one[192];
+	size_t n = 0, len = 0;
+
+	for (size_t i = 0; i < d->nr_sk; i++) {
+		const struct inet_sock *s = &d->sk[i];
+		char a[128];
+
+		if (!is_conn_state(s))
+			continue;
+		n++;
+		snprintf(one, sizeof(one), "%sfd %d %s", n > 1 ? ", " : "", s->fd,
+			 sk_name(s, a, sizeof(a)));
+		if (len + strlen(one) < sizeof(line) - 8) {
+			strcat(line, one);
+			len += strlen(one);
+		} else if (!strstr(line, "...")) {
+			strcat(line, ", ...");
+		}
+	}
+	if (!n)
+		return 0;
+	pr_err("pid %d: %zu established TCP connection%s (%s): dump with --tcp-established to take %s",
+	       (int)pid, n, n > 1 ? "s" : "", line, n > 1 ? "them" : "it");
+	return -ENOTSUP;
+}
+
+static int lock_network(struct dump_ctx *ctx, struct sk_inet_dump *d)
+{
+	struct netlock_conn *c = calloc(d->nr_sk ? d->nr_sk : 1, sizeof(*c));
+	const char *what = NULL;
+	size_t n = 0;
+	int ret = 0;
+
+	if (!c)
+		return -ENOMEM;
+	for (size_t i = 0; i < d->nr_sk; i++) {
+		const struct inet_sock *s = &d->sk[i];
+
+		if (s->proto != IPPROTO_TCP || (s->state != TCP_LISTEN && !is_conn_state(s)))
+			continue;
+		ret = netlock_conn_from_addrs(&s->src.sa, s->state == TCP_LISTEN ? NULL : &s->dst.sa,
+					      &c[n]);
+		if (ret)
+			goto out;
+		n++;
+	}
+	if (!n)
+		goto out;
+	netlock_table_name(ctx->pid, d->table);
+	ret = netlock_lock(d->table, c, n, &what);
+	if (ret) {
+		pr_err_rc(ret, "pid %d: cannot lock the network for its %zu TCP sockets: %s",
+			  (int)ctx->pid, n, what);
+		goto out;
+	}
+	d->locked = true;
+	pr_info("pid %d: network locked for %zu TCP sockets (nftables table inet %s)",
+		(int)ctx->pid, n, d->table);
+	ret = action_scripts_run(&ctx->opts->scripts, ACT_NETWORK_LOCK, ctx->pid,
+				 ctx->opts->images_dir);
+out:
+	free(c);
+	return ret;
+}
+
+static void read_opts(struct inet_sock *s)
+{
+	InetSkOpts *o = &s->o;
+	int fd = s->lfd, v;
+	struct linger lg;
+	struct timeval tv;
+	socklen_t len;
+
+	inet_sk_opts__init(o);
+#define GET(level, name, field)	\
+	if (getint(fd, level, name, &v) == 0) { o->has_##field = true; o->field = v; }
+	GET(SOL_SOCKET, SO_REUSEADDR, reuseaddr);
+	GET(SOL_SOCKET, SO_REUSEPORT, reuseport);
+	GET(SOL_SOCKET, SO_KEEPALIVE, keepalive);
+	GET(SOL_SOCKET, SO_SNDBUF, sndbuf);
+	GET(SOL_SOCKET, SO_RCVBUF, rcvbuf);
+	GET(SOL_SOCKET, SO_PRIORITY, priority);
+	GET(SOL_SOCKET, SO_MARK, mark);
+	GET(SOL_SOCKET, SO_OOBINLINE, oobinline);
+	GET(SOL_SOCKET, SO_RCVLOWAT, rcvlowat);
+	if (s->family == AF_INET) {
+		GET(SOL_IP, IP_TOS, tos);
+		GET(SOL_IP, IP_TTL, ttl);
+		GET(SOL_IP, IP_FREEBIND, freebind);
+	} else {
+		GET(SOL_IPV6, IPV6_TCLASS, tos);
+		GET(SOL_IPV6, IPV6_UNICAST_HOPS, ttl);
+		GET(SOL_IPV6, IPV6_FREEBIND, freebind);
+	}
+	if (s->proto == IPPROTO_TCP) {
+		GET(SOL_TCP, TCP_KEEPIDLE, keepidle);
+		GET(SOL_TCP, TCP_KEEPINTVL, keepintvl);
+		GET(SOL_TCP, TCP_KEEPCNT, keepcnt);
+		GET(SOL_TCP, TCP_NODELAY, nodelay);
+		GET(SOL_TCP, TCP_USER_TIMEOUT, user_timeout);
+		len = sizeof(s->congestion) - 1;
+		if (getsockopt(fd, SOL_TCP, TCP_CONGESTION, s->congestion, &len) == 0) {
+			s->congestion[len] = '\0';
+			o->congestion = s->congestion;
+		}
+	} else {
+		GET(SOL_SOCKET, SO_BROADCAST, broadcast);
+	}
+#undef GET
+	len = sizeof(lg);
+	if (getsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, &len) == 0) {
+		o->has_linger_on = o->has_linger_secs = true;
+		o->linger_on = lg.l_onoff;
+		o->linger_secs = lg.l_linger;
+	}
+	len = sizeof(tv);
+	if (getsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, &len) == 0) {
+		o->has_rcvtimeo_us = true;
+		o->rcvtimeo_us = (uint64_t)tv.tv_sec * 1000000 + tv.tv_usec;
+	}
+	len = sizeof(tv);
+	if (getsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, &len) == 0) {
+		o->has_sndtimeo_us = true;
+		o->sndtimeo_us = (uint64_t)tv.tv_sec * 1000000 + tv.tv_usec;
+	}
+}
+
+static void set_addr(const union tcp_repair_addr *a, uint8_t *raw, ProtobufCBinaryData *bin,
+		     uint32_t *port)
+{
+	if (a->sa.sa_family == AF_INET) {
+		memcpy(raw, &a->v4.sin_addr, 4);
+		bin->len = 4;
+		*port = ntohs(a->v4.sin_port);
+	} else {
+		memcpy(raw, &a->v6.sin6_addr, 16);
+		bin->len = 16;
+		*port = ntohs(a->v6.sin6_port);
+	}
+	bin->data = raw;
+}
+
+/* The image of s, all but the connection state. */
+static void build_entry(struct inet_sock *s)
+{
+	InetSkEntry *e = &s->e;
+	int v, fl;
+
+	inet_sk_entry__init(e);
+	e->family = s->family;
+	e->type = s->type;
+	e->proto = s->proto;
+	e->state = s->state;
+	fl = fcntl(s->lfd, F_GETFL);
+	e->flags = fl < 0 ? O_RDWR : fl;
+	e->has_src_addr = e->has_src_port = true;
+	set_addr(&s->src, s->src_raw, &e->src_addr, &e->src_port);
+	if (s->connected) {
+		e->has_dst_addr = e->has_dst_port = true;
+		set_addr(&s->dst, s->dst_raw, &e->dst_addr, &e->dst_port);
+	}
+	if (s->family == AF_INET6) {
+		if (s->src.v6.sin6_scope_id) {
+			e->has_scope_id = true;
+			e->scope_id = s->src.v6.sin6_scope_id;
+		}
+		if (getint(s->lfd, SOL_IPV6, IPV6_V6ONLY, &v) == 0) {
+			e->has_v6only = true;
+			e->v6only = v;
+		}
+	}
+	if (s->state == TCP_LISTEN) {
+		e->has_backlog = true;
+		e->backlog = s->backlog;
+	}
+	read_opts(s);
+	e->opts = &s->o;
+}
+
+static void build_tcp(struct inet_sock *s)
+{
+	const struct tcp_repair_state *st = &s->tcp;
+	TcpStreamEntry *t = &s->t;
+
+	tcp_stream_entry__init(t);
+	t->inq_seq = st->inq_seq;
+	t->outq_seq = st->outq_seq;
+	t->has_inq = t->has_outq = true;
+	t->inq.data = st->inq;
+	t->inq.len = st->inq_len;
+	t->outq.data = st->outq;
+	t->outq.len = st->outq_len;
+	t->has_unsent_len = true;
+	t->unsent_len = st->unsent_len;
+	t->mss_clamp = st->mss_clamp;
+	t->opt_mask = st->opt_mask;
+	if (st->opt_mask & TCPI_OPT_WSCALE) {
+		t->has_snd_wscale = t->has_rcv_wscale = true;
+		t->snd_wscale = st->snd_wscale;
+		t->rcv_wscale = st->rcv_wscale;
+	}
+	if (st->opt_mask & TCPI_OPT_TIMESTAMPS) {
+		t->has_timestamp = true;
+		t->timestamp = st->timestamp;
+	}
+	if (st->has_window) {
+		t->has_snd_wl1 = t->has_snd_wnd = t->has_max_window = true;
+		t->has_rcv_wnd = t->has_rcv_wup = true;
+		t->snd_wl1 = st->snd_wl1;
+		t->snd_wnd = st->snd_wnd;
+		t->max_window = st->max_window;
+		t->rcv_wnd = st->rcv_wnd;
+		t->rcv_wup = st->rcv_wup;
+	}
+	s->e.tcp = t;
+}
+
+static int read_socket(struct dump_ctx *ctx, struct inet_sock *s)
+{
+	const char *what = NULL;
+	char a[128];
+	int ret, q;
+
+	build_entry(s);
+	if (s->state == TCP_LISTEN && s->accept_queue) {
+		pr_err("pid %d: fd %d: %s has %u connection%s accepted by the kernel but not yet by the process: lmig cannot put them back in its queue",
+		       (int)ctx->pid, s->fd, sk_name(s, a, sizeof(a)), s->accept_queue,
+		       s->accept_queue > 1 ? "s" : "");
+		return -ENOTSUP;
+	}
+	if (s->proto == IPPROTO_UDP && ioctl(s->lfd, SIOCINQ, &q) == 0 && q > 0)
+		pr_warn("pid %d: fd %d: %s: its queued datagrams are not dumped (dropped, as a network may)",
+			(int)ctx->pid, s->fd, sk_name(s, a, sizeof(a)));
+	if (!is_conn_state(s))
+		return 0;
+	ret = tcp_repair_on(s->lfd);
+	if (ret) {
+		pr_err_rc(ret, "pid %d: fd %d: %s: cannot put it in repair mode", (int)ctx->pid, s->fd,
+			  sk_name(s, a, sizeof(a)));
+		return ret;
+	}
+	s->repaired = true;
+	ret = tcp_repair_save(s->lfd, &s->tcp, &what);
+	if (ret) {
+		pr_err_rc(ret, "pid %d: fd %d: %s: %s", (int)ctx->pid, s->fd, sk_name(s, a, sizeof(a)),
+			  what);
+		return ret;
+	}
+	/* The state may have moved on between the first look and the freeze of its queues. */
+	s->e.state = s->state = s->tcp.state;
+	build_tcp(s);
+	pr_info("pid %d: fd %d: %s: state %d, %u bytes to send (%u unsent), %u to read",
+		(int)ctx->pid, s->fd, sk_name(s, a, sizeof(a)), s->state, s->tcp.outq_len,
+		s->tcp.unsent_len, s->tcp.inq_len);
+	return 0;
+}
+
+int sk_inet_prepare(struct dump_ctx *ctx)
+{
+	struct sk_inet_dump *d = calloc(1, sizeof(*d));
+	int ret;
+
+	if (!d)
+		return -ENOMEM;
+	ctx->inet = d;
+	ret = take_all(d, ctx->pid);
+	if (ret || !d->nr_sk)
+		return ret;
+	if (!ctx->opts->tcp_established) {
+		ret = refuse_connections(d, ctx->pid);
+		if (ret)
+			return ret;
+	}
+	ret = lock_network(ctx, d);
+	for (size_t i = 0; i < d->nr_sk && !ret; i++)
+		ret = read_socket(ctx, &d->sk[i]);
+	return ret;
+}
+
+int sk_inet_describe(struct dump_ctx *ctx, int fd, FileEntry *fe)
+{
+	struct sk_inet_dump *d = ctx->inet;
+
+	for (size_t i = 0; d && i < d->nr_fds; i++)
+		if (d->fds[i].fd == fd) {
+			fe->kind = FD_KIND__FD_INET_SK;
+			fe->inet_sk = &d->sk[d->fds[i].sk].e;
+			return 0;
+		}
+	return -ENOENT;
+}
+
+int sk_inet_finish(struct dump_ctx *ctx, bool killed)
+{
+	struct sk_inet_dump *d = ctx->inet;
+	const char *what = NULL;
+	int ret = 0, r;
+
+	if (!d)
+		return 0;
+	for (size_t i = 0; i < d->nr_sk; i++) {
+		struct inet_sock *s = &d->sk[i];
+
+		/* Killed: left in repair mode, the target's close sends nothing. */
+		if (s->repaired && !killed) {
+			r = tcp_repair_off(s->lfd);
+			if (r) {
+				pr_err_rc(r, "pid %d: fd %d: cannot take it out of repair mode",
+					  (int)ctx->pid, s->fd);
+				if (!ret)
+					ret = r;
+			}
+		}
+		close(s->lfd);
+		tcp_repair_state_free(&s->tcp);
+	}
+	if (d->locked && !killed) {
+		r = netlock_unlock(d->table, &what);
+		if (r) {
+			pr_err_rc(r, "pid %d: cannot remove the network lock (nftables table inet %s): %s",
+				  (int)ctx->pid, d->table, what);
+			if (!ret)
+				ret = r;
+		} else {
+			r = action_scripts_run(&ctx->opts->scripts, ACT_NETWORK_UNLOCK, ctx->pid,
+					       ctx->opts->images_dir);
+			if (!ret)
+				ret = r;
+		}
+	} else if (d->locked) {
+		pr_info("pid %d: the network stays locked (nftables table inet %s) until lmig restore",
+			(int)ctx->pid, d->table);
+	}
+	free(d->sk);
+	free(d->fds);
+	free(d);
+	ctx->inet = NULL;
+	return ret;
+}
