@@ -10,6 +10,7 @@
 #include "cmd.h"
 #include "log.h"
 #include "restore/restore.h"
+#include "restore/sk-inet.h"
 
 /* Bound on the child's preparation (reading pages is the slow part). */
 #define RESTORE_TIMEOUT_MS	(300 * 1000)
@@ -53,9 +54,16 @@ int restore_load(struct restore_ctx *ctx)
 int restore_start(struct restore_ctx *ctx, void (*after_clone)(void *arg), void *arg,
 		  pid_t *out)
 {
+	const struct action_scripts *scripts = &ctx->opts->scripts;
+	const char *dir = ctx->opts->images_dir;
 	int report[2] = { -1, -1 }, go[2] = { -1, -1 }, ret;
+	struct sk_inet_lock lock;
 	pid_t pid = -1;
 
+	/* Until the sockets are back, their packets must not meet a host without them. */
+	ret = sk_inet_lock_network(ctx, (int)ctx->procs[0].pid, scripts, dir, &lock);
+	if (ret)
+		return ret;
 	if (pipe2(report, O_CLOEXEC) || pipe2(go, O_CLOEXEC)) {
 		ret = -errno;
 		pr_perror("cannot create pipes to the restored process");
@@ -86,12 +94,22 @@ int restore_start(struct restore_ctx *ctx, void (*after_clone)(void *arg), void 
 	if (ret)
 		goto out_kill;
 	pr_info("pid %d: restored", (int)pid);
+	ret = action_scripts_run(scripts, ACT_POST_RESTORE, pid, dir);
+	if (ret)
+		goto out_kill;
+	ret = sk_inet_unlock_network(&lock, true, scripts, dir);
+	if (ret)
+		goto out_kill;
 	*out = pid;
 	goto out;
 
 out_kill:
 	kill_child(pid);
 out:
+	if (ret) {
+		sk_inet_unlock_network(&lock, false, scripts, dir);
+		action_scripts_run(scripts, ACT_ROLLBACK, (int)ctx->procs[0].pid, dir);
+	}
 	for (int i = 0; i < 2; i++) {
 		if (report[i] >= 0)
 			close(report[i]);
@@ -113,7 +131,11 @@ int restore_run(const struct restore_opts *o)
 		pr_perror("cannot open the images directory %s", o->images_dir);
 		return LMIG_EXIT_FAIL;
 	}
-	if (!restore_load(&ctx) && !restore_start(&ctx, NULL, NULL, &pid))
+	if (action_scripts_run(&o->scripts, ACT_PRE_RESTORE, 0, o->images_dir))
+		action_scripts_run(&o->scripts, ACT_ROLLBACK, 0, o->images_dir);
+	else if (restore_load(&ctx))
+		action_scripts_run(&o->scripts, ACT_ROLLBACK, 0, o->images_dir);
+	else if (!restore_start(&ctx, NULL, NULL, &pid))
 		code = o->detach ? LMIG_EXIT_OK : wait_exit(pid);
 	restore_ctx_free(&ctx);
 	close(ctx.dirfd);

@@ -10,7 +10,7 @@
 
 void restore_usage(void)
 {
-	printf("Usage: lmig restore -D DIR [--detach]\n"
+	printf("Usage: lmig restore -D DIR [--detach] [--action-script SCRIPT]...\n"
 	       "\n"
 	       "Bring back a process from the images 'lmig dump' wrote, with its pid,\n"
 	       "memory, registers and open files: it continues where it stopped.\n"
@@ -19,6 +19,11 @@ void restore_usage(void)
 	       "\n"
 	       "  -D, --images-dir DIR     the images to restore from\n"
 	       "  -d, --detach             leave the restored process running and exit\n"
+	       "      --action-script SCRIPT  run SCRIPT (sh -c) at the stages pre-restore,\n"
+	       "                           network-lock, post-restore, network-unlock and\n"
+	       "                           rollback, with LMIG_SCRIPT_STAGE, LMIG_PID and\n"
+	       "                           LMIG_IMAGES_DIR set; failing aborts the restore\n"
+	       "                           (repeatable)\n"
 	       "  -h, --help               this help\n");
 }
 
@@ -28,6 +33,7 @@ int restore_parse_opts(int argc, char **argv, struct restore_opts *o)
 		{ "images-dir", required_argument, NULL, 'D' },
 		{ "detach", no_argument, NULL, 'd' },
 		{ "restore-detached", no_argument, NULL, 'd' },	/* CRIU's spelling */
+		{ "action-script", required_argument, NULL, 'A' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -47,6 +53,13 @@ int restore_parse_opts(int argc, char **argv, struct restore_opts *o)
 			break;
 		case 'd':
 			o->detach = true;
+			break;
+		case 'A':	/* long option only */
+			if (action_scripts_add(&o->scripts, optarg)) {
+				pr_err("--action-script: '%s': empty, or more than %d scripts", optarg,
+				       ACTION_SCRIPTS_MAX);
+				return -EINVAL;
+			}
 			break;
 		case 'h':
 			o->help = true;

@@ -34,11 +34,13 @@
 #include "pagemap.pb-c.h"
 #include "pstree.pb-c.h"
 #include "task.pb-c.h"
+#include "action-script.h"
 #include "restore/restorer-args.h"
 
 struct restore_opts {
 	const char *images_dir;
 	bool detach;
+	struct action_scripts scripts;	/* --action-script */
 	bool help;
 };
 
