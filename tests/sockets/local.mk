@@ -4,3 +4,13 @@ UNIT_TESTS += %reldir%/tcp-repair %reldir%/netlock
 check_PROGRAMS += %reldir%/tcp-repair %reldir%/netlock
 %canon_reldir%_tcp_repair_LDADD = liblmig.a $(LMIG_LIBS)
 %canon_reldir%_netlock_LDADD = liblmig.a $(LMIG_LIBS)
+
+# The dumped echo server and its clients (which are never dumped).
+check_PROGRAMS += %reldir%/echo-server %reldir%/echo-client %reldir%/udp-client
+
+# Dump, kill and restore of the echo server on one host (run under
+# tests/cr/subreaper by lib.sh, so that the restored server is ours).
+SOCKET_TESTS = %reldir%/echo.sh %reldir%/bulk.sh %reldir%/halfclose.sh %reldir%/udp.sh \
+	%reldir%/actions.sh
+TESTS += $(SOCKET_TESTS)
+EXTRA_DIST += $(SOCKET_TESTS) %reldir%/lib.sh
