@@ -9,6 +9,7 @@
 #   sk_wait_clients SECS     0 when every client exited 0 ("ok" lines)
 #   sk_dump ARGS... / sk_restore ARGS...   lmig with a log in $work
 #   sk_fail MSG              print MSG, the logs, exit 1
+# SK_KEEP=1 in the environment keeps $work for a look afterwards.
 set -u
 LMIG=${LMIG:?LMIG must name the lmig binary}
 sk_bin=$top_builddir/tests/sockets
@@ -21,7 +22,7 @@ sk_cleanup() {
 	for p in $server $clients $started; do
 		wait "$p" 2>/dev/null
 	done
-	rm -rf "$work"
+	[ -n "${SK_KEEP:-}" ] || rm -rf "$work"
 }
 
 sk_init() {
