@@ -22,6 +22,7 @@
 #include "dump/infect.h"
 #include "dump/precopy.h"
 #include "dump/seize.h"
+#include "dump/sk-inet.h"
 #include "transport/transport.h"
 
 #define MIB		(1024.0 * 1024.0)
@@ -655,6 +656,7 @@ out:
 		ctx.stats.freeze_ns = t_commit - t_freeze;
 		ctx.stats.downtime_ns = t_end - t_freeze;
 		/* The process runs at the destination now: this copy must never run again. */
+		sk_inet_finish(&dc, !o->leave_running);
 		unseize_process(&dc.seized, !o->leave_running);
 		pr_msg("precopy: pid %d migrated to %s:%u: %zu pre-copy round(s), freeze %.1f ms, "
 		       "downtime %.1f ms, %.1f MiB on the wire, %.0f ms in all", (int)o->pid, o->host,
@@ -663,6 +665,7 @@ out:
 		       (double)(t_end - t_start) / 1e6);
 	} else {
 		/* Roll back: let go of the process exactly as it was. */
+		sk_inet_finish(&dc, false);
 		unseize_process(&dc.seized, false);
 		if (ctx.c && ctx.why[0])
 			tp_send_result(ctx.c, TP_ABORTED, ctx.why);
