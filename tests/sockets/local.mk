@@ -14,3 +14,11 @@ SOCKET_TESTS = %reldir%/echo.sh %reldir%/bulk.sh %reldir%/halfclose.sh %reldir%/
 	%reldir%/actions.sh %reldir%/two-hosts.sh
 TESTS += $(SOCKET_TESTS)
 EXTRA_DIST += $(SOCKET_TESTS) %reldir%/lib.sh
+
+# Listening and UDP sockets with their options through run-cr (dump
+# --leave-running, then dump, kill and restore).
+SOCKET_CR_TESTS = %reldir%/sockopts.cr
+check_PROGRAMS += $(SOCKET_CR_TESTS)
+TESTS += $(SOCKET_CR_TESTS)
+%canon_reldir%_sockopts_cr_SOURCES = %reldir%/sockopts.c
+%canon_reldir%_sockopts_cr_LDADD = tests/cr/libcrtest.a
