@@ -99,6 +99,7 @@ struct parasite_thread_state {
 	uint64_t timerslack_ns;	/* PR_GET_TIMERSLACK */
 	uint32_t securebits;	/* PR_GET_SECUREBITS */
 	uint32_t pad;
+	uint64_t clear_child_tid;	/* PR_GET_TID_ADDRESS (set_tid_address, CLONE_CHILD_CLEARTID) */
 };
 
 /* Process-wide values (read in the thread the driver runs the parasite in). */
@@ -142,7 +143,7 @@ struct parasite_args {
 
 _Static_assert(sizeof(struct parasite_sigaction) == 32, "parasite_sigaction layout");
 _Static_assert(sizeof(struct parasite_posix_timer) == 40, "parasite_posix_timer layout");
-_Static_assert(sizeof(struct parasite_thread_state) == 48, "parasite_thread_state layout");
+_Static_assert(sizeof(struct parasite_thread_state) == 56, "parasite_thread_state layout");
 _Static_assert(sizeof(struct parasite_process_state) == 24, "parasite_process_state layout");
 _Static_assert(__builtin_offsetof(struct parasite_args, u) == PARASITE_ARGS_HDR_SIZE,
 	       "parasite_args header layout");

@@ -167,6 +167,11 @@ static long get_thread_state(struct parasite_thread_state *out)
 	if (ret < 0)
 		return ret;
 	out->securebits = (uint32_t)ret;
+
+	/* pthread_join waits for the kernel to clear this word when the thread ends. */
+	ret = sys_prctl(PR_GET_TID_ADDRESS, (long)&out->clear_child_tid);
+	if (ret < 0)
+		return ret;
 	return 0;
 }
 

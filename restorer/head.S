@@ -40,4 +40,26 @@ rst_sigreturn:
 	ud2
 	.size rst_sigreturn, . - rst_sigreturn
 
+/*
+ * rst_clone_thread(ca, size, fn, arg): clone3 a thread. In the new thread
+ * (rax 0, on the stack clone3 gave it) call fn(arg), which never returns.
+ * fn and arg travel in r8/r9, which the syscall leaves alone.
+ */
+	.globl rst_clone_thread
+	.type rst_clone_thread, @function
+rst_clone_thread:
+	movq	%rdx, %r8
+	movq	%rcx, %r9
+	movl	$435, %eax		/* __NR_clone3 */
+	syscall
+	testq	%rax, %rax
+	jnz	1f
+	xorl	%ebp, %ebp
+	andq	$-16, %rsp
+	movq	%r9, %rdi
+	call	*%r8
+	ud2
+1:	ret
+	.size rst_clone_thread, . - rst_clone_thread
+
 	.section .note.GNU-stack, "", @progbits

@@ -11,8 +11,10 @@
 #include <stdint.h>
 #include <asm/unistd.h>
 #include <asm/prctl.h>
+#include <linux/futex.h>
 #include <linux/mman.h>
 #include <linux/prctl.h>
+#include <linux/sched.h>
 #include <linux/signal.h>
 
 #include "syscall.h"
@@ -21,8 +23,14 @@
 
 #define RSEQ_FLAG_UNREGISTER	1
 
+#define PRIO_PROCESS		0
+
 void restorer_main(struct rst_args *args);
+void restorer_thread(struct rst_thread *t);
 void rst_sigreturn(uint64_t sp) __attribute__((noreturn));
+/* clone3(ca, size); the new thread calls fn(arg) on its stack and never returns (head.S). */
+long rst_clone_thread(struct clone_args *ca, uint64_t size, void (*fn)(struct rst_thread *),
+		      struct rst_thread *arg);
 
 static void report(const struct rst_args *args, long rc, enum rst_step step)
 {
@@ -174,34 +182,122 @@ static void restore_signals(struct rst_args *args)
 	}
 }
 
-static void restore_thread(struct rst_args *args)
+/* The scheduling policy and nice value of the calling thread. */
+static long restore_sched(const struct rst_thread *t)
+{
+	struct { int32_t prio; } sp = { (int32_t)t->sched_priority };
+	long ret;
+
+	if (!t->set_sched)
+		return 0;
+	ret = sys_call3(__NR_sched_setscheduler, 0, t->sched_policy, (long)&sp);
+	if (ret < 0)
+		return ret;
+	return sys_call3(__NR_setpriority, PRIO_PROCESS, 0, t->nice);
+}
+
+/* What every thread restores for itself; 0, or -errno with *step set. */
+static long restore_thread(const struct rst_thread *t, enum rst_step *step)
 {
 	long ret;
 
-	if (args->rseq) {
-		ret = sys_call4(__NR_rseq, (long)args->rseq, args->rseq_len, 0, args->rseq_sig);
+	if (t->rseq) {
+		*step = RST_STEP_RSEQ;
+		ret = sys_call4(__NR_rseq, (long)t->rseq, t->rseq_len, 0, t->rseq_sig);
 		if (ret < 0)
-			fail(args, ret, RST_STEP_RSEQ);
+			return ret;
 	}
-	if (args->robust_list_len) {
-		ret = sys_call2(__NR_set_robust_list, (long)args->robust_list,
-				(long)args->robust_list_len);
+	if (t->robust_list_len) {
+		*step = RST_STEP_ROBUST;
+		ret = sys_call2(__NR_set_robust_list, (long)t->robust_list, (long)t->robust_list_len);
 		if (ret < 0)
-			fail(args, ret, RST_STEP_ROBUST);
+			return ret;
 	}
-	sys_call1(__NR_set_tid_address, (long)args->clear_child_tid);
-	ret = sys_call2(__NR_arch_prctl, ARCH_SET_FS, (long)args->fs_base);
+	sys_call1(__NR_set_tid_address, (long)t->clear_child_tid);
+	*step = RST_STEP_FSBASE;
+	ret = sys_call2(__NR_arch_prctl, ARCH_SET_FS, (long)t->fs_base);
 	if (ret == 0)
-		ret = sys_call2(__NR_arch_prctl, ARCH_SET_GS, (long)args->gs_base);
+		ret = sys_call2(__NR_arch_prctl, ARCH_SET_GS, (long)t->gs_base);
 	if (ret < 0)
-		fail(args, ret, RST_STEP_FSBASE);
+		return ret;
+	*step = RST_STEP_SCHED;
+	return restore_sched(t);
+}
+
+static void futex_wait(uint32_t *word, uint32_t val)
+{
+	sys_call4(__NR_futex, (long)word, FUTEX_WAIT, val, 0);
+}
+
+static void futex_wake(uint32_t *word)
+{
+	sys_call3(__NR_futex, (long)word, FUTEX_WAKE, 0x7fffffff);
+}
+
+/*
+ * A thread other than the leader, on its own stack in the region: its
+ * state, then wait for lmig (through the leader) and return into the
+ * dumped context. A failure is left for the leader to report.
+ */
+void restorer_thread(struct rst_thread *t)
+{
+	struct rst_args *args = (struct rst_args *)t->args;
+	enum rst_step step = RST_STEP_NONE;
+	long ret = restore_thread(t, &step);
+
+	if (ret < 0) {
+		int32_t none = 0;
+
+		if (__atomic_compare_exchange_n(&args->thread_rc, &none, (int32_t)ret, 0,
+						__ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+			args->thread_step = step;
+	}
+	__atomic_add_fetch(&args->threads_ready, 1, __ATOMIC_SEQ_CST);
+	futex_wake(&args->threads_ready);
+	while (!__atomic_load_n(&args->threads_go, __ATOMIC_SEQ_CST))
+		futex_wait(&args->threads_go, 0);
+	if (ret < 0)	/* the leader ends the process; never get here */
+		for (;;)
+			sys_call1(__NR_exit, 1);
+	rst_sigreturn(t->sigframe_sp);
+}
+
+/* Every thread but the leader, with its tid, then wait until all have their state. */
+static void create_threads(struct rst_args *args)
+{
+	struct rst_thread *t = (struct rst_thread *)args->threads;
+	uint32_t ready;
+
+	for (uint32_t i = 1; i < args->nr_threads; i++) {
+		struct clone_args ca;
+		int32_t set_tid = (int32_t)t[i].tid;	/* set_tid points to pid_t[] */
+		long ret;
+
+		memset(&ca, 0, sizeof(ca));
+		ca.flags = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD |
+			   CLONE_SYSVSEM;
+		ca.stack = t[i].stack_top - RST_THREAD_STACK;
+		ca.stack_size = RST_THREAD_STACK;
+		ca.set_tid = (uint64_t)&set_tid;
+		ca.set_tid_size = 1;
+		t[i].args = (uint64_t)args;
+		ret = rst_clone_thread(&ca, sizeof(ca), restorer_thread, &t[i]);
+		if (ret < 0)
+			fail(args, ret, RST_STEP_CLONE_THREAD);
+	}
+	while ((ready = __atomic_load_n(&args->threads_ready, __ATOMIC_SEQ_CST)) + 1 < args->nr_threads)
+		futex_wait(&args->threads_ready, ready);
+	if (args->thread_rc)
+		fail(args, args->thread_rc, (enum rst_step)args->thread_step);
 }
 
 void restorer_main(struct rst_args *args)
 {
-	long tid;
+	struct rst_thread *leader = (struct rst_thread *)args->threads;
+	enum rst_step step = RST_STEP_NONE;
+	long tid, ret;
 
-	if (args->magic != RST_ARGS_MAGIC)
+	if (args->magic != RST_ARGS_MAGIC || !args->nr_threads)
 		for (;;)
 			sys_call1(__NR_exit_group, 127);
 
@@ -209,11 +305,19 @@ void restorer_main(struct rst_args *args)
 	restore_memory(args);
 	restore_mm(args);
 	restore_signals(args);
-	restore_thread(args);
+	ret = restore_thread(leader, &step);
+	if (ret < 0)
+		fail(args, ret, step);
+	create_threads(args);
 
 	report(args, 0, RST_STEP_NONE);
-	/* lmig ptraces us: it suppresses this stop and catches the end of rt_sigreturn. */
+	/*
+	 * lmig ptraces us: it suppresses this stop, seizes the other threads
+	 * and lets us go on to release them and catch each rt_sigreturn.
+	 */
 	tid = sys_call0(__NR_gettid);
 	sys_call3(__NR_tgkill, tid, tid, SIGSTOP);
-	rst_sigreturn(args->sigframe_sp);
+	__atomic_store_n(&args->threads_go, 1, __ATOMIC_SEQ_CST);
+	futex_wake(&args->threads_go);
+	rst_sigreturn(leader->sigframe_sp);
 }

@@ -213,10 +213,11 @@ static int dump_one_core(struct dump_ctx *ctx, pid_t tid)
 	core.has_robust_list = core.has_robust_list_len = true;
 	core.robust_list = (uintptr_t)head;
 	core.robust_list_len = head_len;
-	/* clear_child_tid (set_tid_address) is readable only from inside the thread: left absent. */
-
 	pt = (ctx->features & DF_PARASITE) ? parasite_state_thread(&ctx->ps, tid) : NULL;
 	if (pt) {
+		/* set_tid_address is readable only from inside the thread: the parasite's. */
+		core.has_clear_child_tid = true;
+		core.clear_child_tid = pt->clear_child_tid;
 		sas.ss_sp = pt->ss_sp;
 		sas.ss_size = pt->ss_size;
 		sas.ss_flags = pt->ss_flags;

@@ -184,12 +184,12 @@ void bootstrap_free(struct bootstrap *b)
 
 int bootstrap_create(struct restore_ctx *ctx, struct rst_proc *p, struct bootstrap **out)
 {
-	uint64_t psz = (uint64_t)ctx->page_size, blob_len, park_len = 0, premap_len = 0;
+	uint64_t psz = (uint64_t)ctx->page_size, blob_len, park_len = 0, premap_len = 0, stack_len;
 	const char *names[RST_MAX_SPECIAL];
 	struct rst_args tmp = { 0 }, *a;
 	struct range *busy = NULL;
 	struct bootstrap *b;
-	size_t nbusy = 0, xsave_len = p->core->has_xsave ? p->core->xsave.len : 0;
+	size_t nbusy = 0, threads_len = 0;
 	uint64_t cur;
 	void *m;
 	int ret;
@@ -211,8 +211,13 @@ int bootstrap_create(struct restore_ctx *ctx, struct rst_proc *p, struct bootstr
 		goto err;
 
 	blob_len = round_up(restorer_blob_size(), psz);
+	/* Per thread: its struct, its sigframe and fpstate with room for alignment. */
+	for (size_t i = 0; i < p->nr_cores; i++)
+		threads_len += sizeof(struct rst_thread) + 4096 + 256 +
+			       (p->cores[i]->has_xsave ? p->cores[i]->xsave.len : 0);
 	b->args_len = round_up(sizeof(struct rst_args) + b->nr_vmas * sizeof(struct rst_vma) +
-			       RST_AUXV_MAX * 8 + 4096 + xsave_len + 256, psz);
+			       RST_AUXV_MAX * 8 + threads_len, psz);
+	stack_len = STACK_LEN + (p->nr_cores ? p->nr_cores - 1 : 0) * (uint64_t)RST_THREAD_STACK;
 	for (unsigned int i = 0; i < tmp.nr_special; i++)
 		park_len += tmp.special[i].len;
 	for (size_t i = 0; i < b->nr_vmas; i++) {
@@ -221,7 +226,7 @@ int bootstrap_create(struct restore_ctx *ctx, struct rst_proc *p, struct bootstr
 		if (!vma_is_special(v))
 			premap_len += v->end - v->start;
 	}
-	b->len = blob_len + b->args_len + STACK_LEN + park_len + premap_len;
+	b->len = blob_len + b->args_len + stack_len + park_len + premap_len;
 
 	/* Both lmig's areas and the target's final ones must stay clear of the region. */
 	{
@@ -254,7 +259,7 @@ int bootstrap_create(struct restore_ctx *ctx, struct rst_proc *p, struct bootstr
 
 	/* The blob, then its args and stack; parking places stay PROT_NONE until mremap takes them. */
 	cur = b->start;
-	if (mprotect((void *)cur, blob_len + b->args_len + STACK_LEN, PROT_READ | PROT_WRITE))
+	if (mprotect((void *)cur, blob_len + b->args_len + stack_len, PROT_READ | PROT_WRITE))
 		goto err_perror;
 	memcpy((void *)cur, restorer_blob, restorer_blob_size());
 	if (mprotect((void *)cur, blob_len, PROT_READ | PROT_EXEC))
@@ -262,7 +267,8 @@ int bootstrap_create(struct restore_ctx *ctx, struct rst_proc *p, struct bootstr
 	cur += blob_len;
 	b->args = cur;
 	cur += b->args_len;
-	cur += STACK_LEN;
+	b->thread_stacks = cur;
+	cur += stack_len;
 	b->stack_top = cur;
 
 	a = bootstrap_alloc(b, sizeof(*a), 64);

@@ -15,7 +15,8 @@ struct bootstrap {
 	uint64_t start, len;		/* the whole reservation */
 	uint64_t args, args_len;	/* struct rst_args and what it points to */
 	uint64_t args_used;
-	uint64_t stack_top;
+	uint64_t stack_top;		/* the leader's */
+	uint64_t thread_stacks;		/* RST_THREAD_STACK bytes for each thread after the leader */
 	uint64_t premap_start;
 	uint64_t *premap;		/* per vma of the mm: its premap address, 0 for special areas */
 	size_t nr_vmas;

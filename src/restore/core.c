@@ -81,16 +81,17 @@ static void cpu_xsave(uint64_t *xcr0, uint32_t *size)
 	*xcr0 = ((uint64_t)d << 32) | a;
 }
 
-/* Copy the saved xsave area into fp (64-aligned) and mark it for sigreturn. */
-static int build_fpstate(struct rst_proc *p, struct bootstrap *b, uint64_t *fpstate)
+/* Copy the saved xsave area of core into fp (64-aligned) and mark it for sigreturn. */
+static int build_fpstate(const struct rst_proc *p, const CoreEntry *core, struct bootstrap *b,
+			 uint64_t *fpstate)
 {
-	const ProtobufCBinaryData *xs = &p->core->xsave;
+	const ProtobufCBinaryData *xs = &core->xsave;
 	uint64_t xcr0, bv;
 	uint32_t size, magic2 = FP_XSTATE_MAGIC2;
 	uint8_t *fp;
 
 	*fpstate = 0;
-	if (!p->core->has_xsave || xs->len == 0)
+	if (!core->has_xsave || xs->len == 0)
 		return 0;	/* sigreturn starts the FPU afresh */
 	cpu_xsave(&xcr0, &size);
 	if (!size) {
@@ -99,13 +100,13 @@ static int build_fpstate(struct rst_proc *p, struct bootstrap *b, uint64_t *fpst
 	}
 	if (xs->len < XSAVE_MIN_SIZE) {
 		pr_err("pid %u: xsave area of %zu bytes in core-%u.img is too short", p->pid,
-		       xs->len, p->pid);
+		       xs->len, core->tid);
 		return -EINVAL;
 	}
 	memcpy(&bv, xs->data + XSAVE_HDR_OFFSET, sizeof(bv));
 	if (bv & ~xcr0) {
-		pr_err("pid %u: its registers use xsave features %#" PRIx64 " this CPU lacks "
-		       "(it has %#" PRIx64 ")", p->pid, bv & ~xcr0, xcr0);
+		pr_err("pid %u: thread %u: its registers use xsave features %#" PRIx64 " this CPU "
+		       "lacks (it has %#" PRIx64 ")", p->pid, core->tid, bv & ~xcr0, xcr0);
 		return -ENOTSUP;
 	}
 	fp = bootstrap_alloc(b, (size_t)size + sizeof(magic2), 64);
@@ -154,11 +155,11 @@ static void fixup_restart(const X86Regs *r, struct k_sigcontext *sc)
 	}
 }
 
-int core_prepare(struct restore_ctx *ctx, struct rst_proc *p, struct bootstrap *b)
+/* One thread: its rt_sigframe (registers, fpstate, mask, altstack) and struct rst_thread. */
+static int prepare_thread(const struct rst_proc *p, const CoreEntry *core, struct bootstrap *b,
+			  struct rst_thread *t)
 {
-	const CoreEntry *core = p->core;
 	const X86Regs *r = core->regs;
-	struct rst_args *a = bootstrap_args(b);
 	struct k_rt_sigframe *f;
 	struct k_sigcontext *sc;
 	int ret;
@@ -176,7 +177,7 @@ int core_prepare(struct restore_ctx *ctx, struct rst_proc *p, struct bootstrap *
 	sc->ss = (uint16_t)r->ss;
 	fixup_restart(r, sc);
 
-	ret = build_fpstate(p, b, &sc->fpstate);
+	ret = build_fpstate(p, core, b, &sc->fpstate);
 	if (ret)
 		return ret;
 	f->uc.uc_flags = UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS |
@@ -189,19 +190,52 @@ int core_prepare(struct restore_ctx *ctx, struct rst_proc *p, struct bootstrap *
 	} else {
 		f->uc.uc_stack.ss_flags = SS_DISABLE_FLAG;
 	}
-	a->sigframe_sp = (uint64_t)&f->uc;
-
-	a->fs_base = r->fs_base;
-	a->gs_base = r->gs_base;
+	t->sigframe_sp = (uint64_t)&f->uc;
+	t->tid = core->tid;
+	t->fs_base = r->fs_base;
+	t->gs_base = r->gs_base;
 	if (core->rseq && core->rseq->rseq_abi_pointer) {
-		a->rseq = core->rseq->rseq_abi_pointer;
-		a->rseq_len = core->rseq->rseq_abi_size;
-		a->rseq_sig = core->rseq->signature;
+		t->rseq = core->rseq->rseq_abi_pointer;
+		t->rseq_len = core->rseq->rseq_abi_size;
+		t->rseq_sig = core->rseq->signature;
 	}
 	if (core->has_robust_list && core->robust_list) {
-		a->robust_list = core->robust_list;
-		a->robust_list_len = core->has_robust_list_len ? core->robust_list_len : 24;
+		t->robust_list = core->robust_list;
+		t->robust_list_len = core->has_robust_list_len ? core->robust_list_len : 24;
 	}
-	a->clear_child_tid = core->has_clear_child_tid ? core->clear_child_tid : 0;
+	t->clear_child_tid = core->has_clear_child_tid ? core->clear_child_tid : 0;
+	if (core->has_sched_policy) {
+		t->set_sched = 1;
+		t->sched_policy = (int32_t)core->sched_policy;
+		t->sched_priority = core->has_sched_priority ? core->sched_priority : 0;
+		t->nice = core->has_nice ? core->nice : 0;
+	}
+	return 0;
+}
+
+int core_prepare(struct restore_ctx *ctx, struct rst_proc *p, struct bootstrap *b)
+{
+	struct rst_args *a = bootstrap_args(b);
+	struct rst_thread *t;
+	int ret;
+
+	(void)ctx;
+	t = bootstrap_alloc(b, p->nr_cores * sizeof(*t), 64);
+	if (!t)
+		return -ENOMEM;
+	a->threads = (uint64_t)t;
+	a->nr_threads = (uint32_t)p->nr_cores;
+	for (size_t i = 0; i < p->nr_cores; i++) {
+		if (p->cores[i]->tid != p->pstree->threads[i]) {
+			pr_err("pid %u: core-%u.img is of thread %u", p->pid,
+			       p->pstree->threads[i], p->cores[i]->tid);
+			return -EINVAL;
+		}
+		ret = prepare_thread(p, p->cores[i], b, &t[i]);
+		if (ret)
+			return ret;
+		if (i)
+			t[i].stack_top = b->thread_stacks + i * (uint64_t)RST_THREAD_STACK;
+	}
 	return 0;
 }

@@ -1,8 +1,11 @@
 #define LOG_PREFIX "restore: "
 #include "config.h"
+#include <dirent.h>
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
@@ -32,6 +35,8 @@ static const char *step_name(uint32_t step)
 		[RST_STEP_ROBUST] = "robust futex list",
 		[RST_STEP_FSBASE] = "fs/gs base",
 		[RST_STEP_REPORT] = "report",
+		[RST_STEP_CLONE_THREAD] = "creating a thread with its tid (clone3 set_tid)",
+		[RST_STEP_SCHED] = "a thread's scheduling policy or nice value",
 	};
 
 	return step < RST_STEP_MAX && names[step] ? names[step] : "an unknown step";
@@ -45,22 +50,45 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* waitpid bounded by timeout_ms: 0 with *status, -ETIMEDOUT, or -errno. */
+/*
+ * waitpid bounded by timeout_ms: 0 with *status, -ETIMEDOUT, or -errno.
+ * Sleeps in sigtimedwait for SIGCHLD (a tracee's stop sends it too), so
+ * that catching hundreds of threads costs no polling delay.
+ */
 static int wait_bounded(pid_t pid, int *status, int timeout_ms)
 {
 	int64_t end = now_ms() + timeout_ms;
+	sigset_t chld, old;
+	int ret;
 
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &chld, &old);
 	for (;;) {
 		pid_t r = waitpid(pid, status, WNOHANG | __WALL);
+		int64_t left = end - now_ms();
+		struct timespec ts;
 
-		if (r == pid)
-			return 0;
-		if (r < 0 && errno != EINTR)
-			return -errno;
-		if (now_ms() > end)
-			return -ETIMEDOUT;
-		usleep(200);
+		if (r == pid) {
+			ret = 0;
+			break;
+		}
+		if (r < 0 && errno != EINTR) {
+			ret = -errno;
+			break;
+		}
+		if (left < 0) {
+			ret = -ETIMEDOUT;
+			break;
+		}
+		if (left > 100)
+			left = 100;	/* a SIGCHLD taken by someone else costs at most this */
+		ts.tv_sec = 0;
+		ts.tv_nsec = left * 1000000;
+		sigtimedwait(&chld, NULL, &ts);
 	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return ret;
 }
 
 static void describe_death(pid_t pid, int status)
@@ -137,16 +165,131 @@ static int read_report(pid_t pid, int report_fd, int timeout_ms, struct rst_repo
 	return r.rc < 0 ? r.rc : -EIO;
 }
 
-/*
- * The restorer stops itself with SIGSTOP before rt_sigreturn: let it run
- * the call, take the registers rt_sigreturn gave, run munmap of the
- * region through the blob's gadget, put the registers back and detach.
- */
-static int unmap_restorer(pid_t pid, const struct rst_report *a, int timeout_ms)
+/* The tids of pid's threads, pid first; *out is the caller's. */
+static int list_threads(pid_t pid, pid_t **out, size_t *nr)
 {
-	struct user_regs_struct saved, r;
+	char path[64];
+	struct dirent *de;
+	pid_t *t = NULL;
+	size_t n = 1, cap = 16;
+	DIR *dir;
+	int ret = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	dir = opendir(path);
+	if (!dir)
+		return -errno;
+	t = malloc(cap * sizeof(*t));
+	if (!t) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	t[0] = pid;
+	while ((errno = 0, de = readdir(dir))) {
+		char *end;
+		long tid = strtol(de->d_name, &end, 10);
+
+		if (*end || tid <= 0 || tid == pid)
+			continue;
+		if (n == cap) {
+			pid_t *nt = realloc(t, 2 * cap * sizeof(*t));
+
+			if (!nt) {
+				ret = -ENOMEM;
+				goto out;
+			}
+			t = nt;
+			cap *= 2;
+		}
+		t[n++] = (pid_t)tid;
+	}
+	if (errno)
+		ret = -errno;
+out:
+	closedir(dir);
+	if (ret) {
+		free(t);
+		return ret;
+	}
+	*out = t;
+	*nr = n;
+	return 0;
+}
+
+/* Seize a thread the restorer created (it waits on a futex) and stop it. */
+static int seize_thread(pid_t pid, pid_t tid, int timeout_ms)
+{
 	int status, ret;
 
+	if (ptrace(PTRACE_SEIZE, tid, NULL,
+		   (void *)(long)(PTRACE_O_TRACESYSGOOD | PTRACE_O_EXITKILL)) ||
+	    ptrace(PTRACE_INTERRUPT, tid, NULL, NULL)) {
+		ret = -errno;
+		pr_perror("pid %d: cannot seize its thread %d", (int)pid, (int)tid);
+		return ret;
+	}
+	ret = wait_bounded(tid, &status, timeout_ms);
+	if (ret) {
+		pr_err_rc(ret, "pid %d: waiting for its thread %d to stop", (int)pid, (int)tid);
+		return ret;
+	}
+	if (!WIFSTOPPED(status) || (status >> 16) != PTRACE_EVENT_STOP) {
+		describe_death(pid, status);
+		return -ECHILD;
+	}
+	return 0;
+}
+
+/*
+ * Run tid from a stop to the exit of its rt_sigreturn, passing the few
+ * system calls of the blob on the way (a futex restarted or woken).
+ */
+static int run_to_sigreturn(pid_t pid, pid_t tid, int timeout_ms)
+{
+	char what[64];
+
+	snprintf(what, sizeof(what), "reach rt_sigreturn (thread %d)", (int)tid);
+	for (int i = 0; i < 16; i++) {
+		struct __ptrace_syscall_info si;
+		int ret = next_syscall_stop(tid, timeout_ms, what);
+
+		if (ret)
+			return ret;
+		memset(&si, 0, sizeof(si));
+		if (ptrace(PTRACE_GET_SYSCALL_INFO, tid, (void *)sizeof(si), &si) <= 0) {
+			ret = -errno;
+			pr_perror("pid %d: thread %d: cannot read its syscall stop", (int)pid, (int)tid);
+			return ret;
+		}
+		if (si.op == PTRACE_SYSCALL_INFO_ENTRY && si.entry.nr == __NR_rt_sigreturn)
+			return next_syscall_stop(tid, timeout_ms, "leave rt_sigreturn");
+	}
+	pr_err("pid %d: thread %d: no rt_sigreturn after 16 system calls of the restorer",
+	       (int)pid, (int)tid);
+	return -EPROTO;
+}
+
+void restore_held_free(struct rst_held *h)
+{
+	free(h->tids);
+	h->tids = NULL;
+	h->nr = 0;
+}
+
+/*
+ * The restorer stops itself with SIGSTOP once every thread has its state:
+ * seize the other threads (each waits on a futex), let the leader release
+ * them and take every thread, leader first, to the end of its rt_sigreturn.
+ */
+int restore_catch(pid_t pid, int report_fd, int timeout_ms, struct rst_held *h)
+{
+	int status, ret;
+
+	memset(h, 0, sizeof(*h));
+	h->pid = pid;
+	ret = read_report(pid, report_fd, timeout_ms, &h->rep);
+	if (ret)
+		return ret;
 	ret = wait_bounded(pid, &status, timeout_ms);
 	if (ret) {
 		pr_err_rc(ret, "pid %d: waiting for the restorer to stop", (int)pid);
@@ -156,56 +299,101 @@ static int unmap_restorer(pid_t pid, const struct rst_report *a, int timeout_ms)
 		describe_death(pid, status);
 		return -ECHILD;
 	}
-	ret = next_syscall_stop(pid, timeout_ms, "enter rt_sigreturn");
-	if (!ret)
-		ret = next_syscall_stop(pid, timeout_ms, "leave rt_sigreturn");
-	if (ret)
+	ret = list_threads(pid, &h->tids, &h->nr);
+	if (ret) {
+		pr_err_rc(ret, "pid %d: cannot list its threads", (int)pid);
 		return ret;
+	}
+	for (size_t i = 1; i < h->nr; i++) {
+		ret = seize_thread(pid, h->tids[i], timeout_ms);
+		if (ret)
+			goto err;
+	}
+	for (size_t i = 0; i < h->nr; i++) {
+		ret = run_to_sigreturn(pid, h->tids[i], timeout_ms);
+		if (ret)
+			goto err;
+	}
+	return 0;
+err:
+	restore_held_free(h);
+	return ret;
+}
+
+/*
+ * Every thread of h sits at the end of its rt_sigreturn: run munmap of
+ * the region in the leader through the blob's gadget, put its registers
+ * back and detach every thread, which then runs on.
+ */
+int restore_release(struct rst_held *h, int timeout_ms)
+{
+	struct user_regs_struct saved, r;
+	uint64_t mask, all = ~0ULL;
+	pid_t pid = h->pid;
+	int ret;
+
 	if (ptrace(PTRACE_GETREGS, pid, NULL, &saved)) {
 		ret = -errno;
 		pr_perror("pid %d: cannot read its registers after rt_sigreturn", (int)pid);
-		return ret;
+		goto out;
+	}
+	/* The signals the restorer queued again wait until it runs its own code, not the gadget. */
+	if (ptrace(PTRACE_GETSIGMASK, pid, (void *)sizeof(mask), &mask) ||
+	    ptrace(PTRACE_SETSIGMASK, pid, (void *)sizeof(all), &all)) {
+		ret = -errno;
+		pr_perror("pid %d: cannot block its signals for the unmap", (int)pid);
+		goto out;
 	}
 	r = saved;
-	r.rip = a->region_start + RST_GADGET_OFFSET;
+	r.rip = h->rep.region_start + RST_GADGET_OFFSET;
 	r.rax = __NR_munmap;
 	r.orig_rax = -1;
-	r.rdi = a->region_start;
-	r.rsi = a->region_len;
+	r.rdi = h->rep.region_start;
+	r.rsi = h->rep.region_len;
 	if (ptrace(PTRACE_SETREGS, pid, NULL, &r)) {
 		ret = -errno;
 		pr_perror("pid %d: cannot point it at the unmap gadget", (int)pid);
-		return ret;
+		goto out;
 	}
 	ret = next_syscall_stop(pid, timeout_ms, "enter munmap of the restorer");
 	if (!ret)
 		ret = next_syscall_stop(pid, timeout_ms, "leave munmap of the restorer");
 	if (ret)
-		return ret;
+		goto out;
 	if (ptrace(PTRACE_GETREGS, pid, NULL, &r)) {
 		ret = -errno;
 		pr_perror("pid %d: cannot read the result of munmap", (int)pid);
-		return ret;
+		goto out;
 	}
 	if ((long)r.rax < 0) {
-		pr_err_rc((int)r.rax, "pid %d: cannot unmap the restorer", (int)pid);
-		return (int)r.rax;
+		ret = (int)r.rax;
+		pr_err_rc(ret, "pid %d: cannot unmap the restorer", (int)pid);
+		goto out;
 	}
-	if (ptrace(PTRACE_SETREGS, pid, NULL, &saved) || ptrace(PTRACE_DETACH, pid, NULL, NULL)) {
+	if (ptrace(PTRACE_SETREGS, pid, NULL, &saved) ||
+	    ptrace(PTRACE_SETSIGMASK, pid, (void *)sizeof(mask), &mask)) {
 		ret = -errno;
-		pr_perror("pid %d: cannot let the restored process go", (int)pid);
-		return ret;
+		pr_perror("pid %d: cannot put its registers and signal mask back", (int)pid);
+		goto out;
 	}
-	return 0;
+	for (size_t i = 0; i < h->nr; i++) {
+		if (ptrace(PTRACE_DETACH, h->tids[i], NULL, NULL)) {
+			ret = -errno;
+			pr_perror("pid %d: cannot let its thread %d go", (int)pid, (int)h->tids[i]);
+			goto out;
+		}
+	}
+out:
+	restore_held_free(h);
+	return ret;
 }
 
 int restore_finish(pid_t pid, int report_fd, int timeout_ms)
 {
-	struct rst_report r = { 0 };
-	int ret;
+	struct rst_held h;
+	int ret = restore_catch(pid, report_fd, timeout_ms, &h);
 
-	ret = read_report(pid, report_fd, timeout_ms, &r);
 	if (ret)
 		return ret;
-	return unmap_restorer(pid, &r, timeout_ms);
+	return restore_release(&h, timeout_ms);
 }

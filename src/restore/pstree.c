@@ -81,10 +81,22 @@ static int read_proc(struct restore_ctx *ctx, struct rst_proc *p)
 	ret = read_one(ctx, IMG_MM, p->pid, (void **)&p->mm);
 	if (!ret)
 		ret = read_one(ctx, IMG_TASK, p->pid, (void **)&p->task);
-	if (!ret)
-		ret = read_one(ctx, IMG_CORE, p->pid, (void **)&p->core);
 	if (ret)
 		return ret;
+	if (p->pstree->n_threads == 0 || p->pstree->threads[0] != p->pid) {
+		pr_err("pid %u: pstree.img does not list it as its own first thread", p->pid);
+		return -EINVAL;
+	}
+	p->cores = calloc(p->pstree->n_threads, sizeof(*p->cores));
+	if (!p->cores)
+		return -ENOMEM;
+	for (size_t i = 0; i < p->pstree->n_threads; i++) {
+		ret = read_one(ctx, IMG_CORE, p->pstree->threads[i], (void **)&p->cores[i]);
+		if (ret)
+			return ret;
+		p->nr_cores++;
+	}
+	p->core = p->cores[0];
 	ret = read_all(ctx->dirfd, IMG_PAGEMAP, p->pid, (void ***)&p->pagemap, &p->nr_pagemap);
 	if (ret && ret != -ENOENT)
 		return ret;
@@ -134,11 +146,6 @@ int restore_read_tree(struct restore_ctx *ctx)
 			pr_err("pid %u: is a zombie; restoring zombies is not supported yet", p->pid);
 			return -ENOTSUP;
 		}
-		if (p->pstree->n_threads > 1) {
-			pr_err("pid %u: has %zu threads; restore brings back single-threaded "
-			       "processes so far", p->pid, p->pstree->n_threads);
-			return -ENOTSUP;
-		}
 		ret = read_proc(ctx, p);
 		if (ret)
 			return ret;
@@ -162,8 +169,7 @@ void restore_ctx_free(struct restore_ctx *ctx)
 			protobuf_c_message_free_unpacked(&p->mm->base, NULL);
 		if (p->task)
 			protobuf_c_message_free_unpacked(&p->task->base, NULL);
-		if (p->core)
-			protobuf_c_message_free_unpacked(&p->core->base, NULL);
+		free_all((void **)p->cores, p->nr_cores);
 		free_all((void **)p->pagemap, p->nr_pagemap);
 		free_all((void **)p->fds, p->nr_fds);
 	}

@@ -70,7 +70,9 @@ struct rst_proc {
 	PstreeEntry *pstree;
 	MmEntry *mm;
 	TaskEntry *task;
-	CoreEntry *core;		/* the leader's */
+	CoreEntry *core;		/* the leader's: cores[0] */
+	CoreEntry **cores;		/* one per thread, in pstree order (the leader first) */
+	size_t nr_cores;
 	PagemapEntry **pagemap;
 	size_t nr_pagemap;
 	FdinfoEntry **fds;
@@ -137,6 +139,26 @@ void restore_child(struct restore_ctx *ctx, struct rst_proc *p, int report_fd, i
  */
 int restore_finish(pid_t pid, int report_fd, int timeout_ms);
 
+/* A restored process whose every thread sits at the end of its rt_sigreturn, traced by us. */
+struct rst_held {
+	pid_t pid;
+	pid_t *tids;		/* the leader first; owned */
+	size_t nr;
+	struct rst_report rep;	/* the restorer's: where its region is */
+};
+
+/*
+ * restore_finish() in two halves, so that a tree is let go only once
+ * every process of it is caught: restore_catch() waits for the report,
+ * seizes every thread and takes each to the end of its rt_sigreturn;
+ * restore_release() unmaps the region and detaches every thread. Both
+ * return 0 or -errno (logged); on failure the caller kills pid. Both
+ * leave h freed but on the success of catch.
+ */
+int restore_catch(pid_t pid, int report_fd, int timeout_ms, struct rst_held *h);
+int restore_release(struct rst_held *h, int timeout_ms);
+void restore_held_free(struct rst_held *h);
+
 /* --- pieces used by the child (child.c) --- */
 
 /* Open every file of p on a scratch fd >= base; fills scratch[i] for p->fds[i]. */
@@ -166,7 +188,7 @@ int mem_premap(struct restore_ctx *ctx, struct rst_proc *p, struct bootstrap *b)
 int mem_fill_args(struct restore_ctx *ctx, struct rst_proc *p, struct rst_args *a,
 		  struct bootstrap *b, int exe_fd);
 
-/* Build the rt_sigframe in the args area (core.c). */
+/* Build every thread's rt_sigframe and struct rst_thread in the args area (core.c). */
 int core_prepare(struct restore_ctx *ctx, struct rst_proc *p, struct bootstrap *b);
 /* The sigactions and itimers (task.c). */
 int task_fill_args(struct rst_proc *p, struct rst_args *a);

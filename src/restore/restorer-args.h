@@ -16,15 +16,21 @@
  * outside the region, moves the special areas and then every premapped
  * area to its final address (mremap: moved, not copied), applies the
  * final protections and advice, restores the mm fields, sigactions,
- * itimers, rseq, robust list and fs/gs base, reports to report_fd,
- * stops itself with SIGSTOP (lmig ptraces it) and runs rt_sigreturn on
- * the frame lmig prepared. lmig catches the end of rt_sigreturn, unmaps
- * the region through the gadget at RST_GADGET_OFFSET and detaches.
+ * itimers, then creates the other threads with their tids (clone3
+ * set_tid, CLONE_THREAD). Every thread restores its own state (struct
+ * rst_thread: rseq, robust list, clear_child_tid, fs/gs base, scheduling)
+ * and waits on threads_go; the leader, once all are ready, reports to
+ * report_fd and stops itself with SIGSTOP (lmig ptraces it). lmig then
+ * seizes the other threads, lets the leader set threads_go, and catches
+ * every thread at the end of its rt_sigreturn (each on its own frame,
+ * prepared by lmig). Then it unmaps the region through the gadget at
+ * RST_GADGET_OFFSET, run in the leader, and detaches every thread.
  */
 #ifndef LMIG_RESTORER_ARGS_H
 #define LMIG_RESTORER_ARGS_H
 
 #include <stdint.h>
+
 
 #define RST_ARGS_MAGIC		0x6c6d6967525354ULL	/* "lmigRST" */
 /* Offset in the blob of "syscall; ud2", which lmig uses to unmap the region. */
@@ -33,6 +39,8 @@
 #define RST_MAX_SPECIAL		4
 #define RST_NSIG		64
 #define RST_AUXV_MAX		128	/* u64 words, as the kernel's saved_auxv bounds them */
+/* The stack of each thread but the leader while it runs the blob. */
+#define RST_THREAD_STACK	16384
 
 /* Steps of the blob, reported in rst_report.step when one fails. */
 enum rst_step {
@@ -51,6 +59,8 @@ enum rst_step {
 	RST_STEP_ROBUST,
 	RST_STEP_FSBASE,
 	RST_STEP_REPORT,
+	RST_STEP_CLONE_THREAD,
+	RST_STEP_SCHED,
 	RST_STEP_MAX,
 };
 
@@ -136,18 +146,38 @@ struct rst_args {
 	uint32_t itimer_which[3];
 	struct rst_itimer itimers[3];
 
-	uint64_t rseq;		/* the target's registration; 0: none */
+	int32_t report_fd;	/* closed by the blob after reporting */
+	int32_t exe_fd;		/* closed by the blob after PR_SET_MM_MAP; -1: none */
+
+	/* struct rst_thread[nr_threads] in the args area, the leader first. */
+	uint64_t threads;
+	uint32_t nr_threads;
+	/* Futex words, shared by the threads (CLONE_VM): */
+	uint32_t threads_ready;	/* threads other than the leader done with their state */
+	uint32_t threads_go;	/* 1: lmig holds every thread, run rt_sigreturn */
+	int32_t thread_rc;	/* the first failure of a thread other than the leader */
+	uint32_t thread_step;
+	uint32_t pad;
+};
+
+/* One thread's own state, restored by the thread itself. */
+struct rst_thread {
+	uint64_t args;		/* struct rst_args *, for threads started by the leader */
+	uint64_t stack_top;	/* the thread's stack in the region (not the leader's) */
+	uint32_t tid;
+	int32_t sched_policy;	/* as sched_getscheduler() gave it, SCHED_RESET_ON_FORK included */
+	uint32_t sched_priority;
+	int32_t nice;
+	uint32_t set_sched;	/* 0: leave the policy and nice value inherited */
 	uint32_t rseq_len;
+	uint64_t rseq;		/* the target's registration; 0: none */
 	uint32_t rseq_sig;
+	uint32_t pad;
 	uint64_t robust_list;
 	uint64_t robust_list_len;	/* 0: leave none */
 	uint64_t clear_child_tid;
 	uint64_t fs_base;
 	uint64_t gs_base;
-
-	int32_t report_fd;	/* closed by the blob after reporting */
-	int32_t exe_fd;		/* closed by the blob after PR_SET_MM_MAP; -1: none */
-
 	/* rt_sigreturn runs with %rsp here: &rt_sigframe.uc, prepared by lmig. */
 	uint64_t sigframe_sp;
 };

@@ -20,3 +20,35 @@ EXTRA_DIST += %reldir%/run-cr
 CR_SCRIPT_TESTS = %reldir%/memdirty.cr
 TESTS += $(CR_SCRIPT_TESTS)
 EXTRA_DIST += $(CR_SCRIPT_TESTS)
+
+# Threads and process trees (helper "trees").
+CR_TESTS += %reldir%/threads.cr
+%canon_reldir%_threads_cr_SOURCES = %reldir%/threads.c
+%canon_reldir%_threads_cr_LDADD = %reldir%/libcrtest.a -lpthread
+
+# Task state (helper "task"): signals, timers, creds, seccomp, rlimits, prctl, SELinux.
+CR_TESTS += %reldir%/signals.cr %reldir%/timers.cr %reldir%/itimers.cr %reldir%/sigaltstack.cr \
+	%reldir%/rlimits.cr %reldir%/creds.cr %reldir%/seccomp.cr %reldir%/prctl.cr %reldir%/selinux.cr
+%canon_reldir%_signals_cr_SOURCES = %reldir%/signals.c
+%canon_reldir%_signals_cr_LDADD = %reldir%/libcrtest.a
+%canon_reldir%_timers_cr_SOURCES = %reldir%/timers.c
+%canon_reldir%_timers_cr_LDADD = %reldir%/libcrtest.a
+%canon_reldir%_itimers_cr_SOURCES = %reldir%/itimers.c
+%canon_reldir%_itimers_cr_LDADD = %reldir%/libcrtest.a
+%canon_reldir%_sigaltstack_cr_SOURCES = %reldir%/sigaltstack.c
+%canon_reldir%_sigaltstack_cr_LDADD = %reldir%/libcrtest.a
+%canon_reldir%_rlimits_cr_SOURCES = %reldir%/rlimits.c
+%canon_reldir%_rlimits_cr_LDADD = %reldir%/libcrtest.a
+%canon_reldir%_creds_cr_SOURCES = %reldir%/creds.c
+%canon_reldir%_creds_cr_LDADD = %reldir%/libcrtest.a
+%canon_reldir%_seccomp_cr_SOURCES = %reldir%/seccomp.c
+%canon_reldir%_seccomp_cr_LDADD = %reldir%/libcrtest.a $(SECCOMP_LIBS)
+%canon_reldir%_prctl_cr_SOURCES = %reldir%/prctl.c
+%canon_reldir%_prctl_cr_LDADD = %reldir%/libcrtest.a
+%canon_reldir%_selinux_cr_SOURCES = %reldir%/selinux.c
+%canon_reldir%_selinux_cr_LDADD = %reldir%/libcrtest.a $(SELINUX_LIBS)
+check_PROGRAMS += %reldir%/strict
+%canon_reldir%_strict_SOURCES = %reldir%/strict.c
+TASK_SCRIPT_TESTS = %reldir%/seccomp-strict.sh %reldir%/rlimit-above.sh %reldir%/selinux-enabled.sh
+TESTS += $(TASK_SCRIPT_TESTS)
+EXTRA_DIST += $(TASK_SCRIPT_TESTS)
