@@ -12,9 +12,10 @@ check_PROGRAMS += $(TRANSPORT_UNIT) %reldir%/xfer
 check_LIBRARIES += %reldir%/libtptest.a
 %canon_reldir%_libtptest_a_SOURCES = %reldir%/tptest.c %reldir%/tptest.h
 
-# End to end between two test hosts: tcp and uring, lz4 and auth on/off.
+# End to end between two test hosts: tcp and uring, lz4 and auth on/off;
+# rdma over soft-RoCE in a VM under Debian's 6.1 kernel (tests/vm/run-in-vm).
 TESTS += %reldir%/e2e.sh %reldir%/rdma.sh
-EXTRA_DIST += %reldir%/e2e.sh %reldir%/rdma.sh tests/lib/hosts.sh
+EXTRA_DIST += %reldir%/e2e.sh %reldir%/rdma.sh %reldir%/rdma-vm.sh tests/lib/hosts.sh
 
 # The frame decoder's fuzzer: run on request (`make fuzz-frame`), not by
 # make check: tests/fuzz/run-frame.sh BUILDDIR [SECONDS].
