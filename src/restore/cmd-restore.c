@@ -9,6 +9,7 @@
 
 #include "cmd.h"
 #include "log.h"
+#include "restore/namespaces.h"
 #include "restore/restore.h"
 #include "restore/sk-inet.h"
 
@@ -135,8 +136,14 @@ int restore_run(const struct restore_opts *o)
 		action_scripts_run(&o->scripts, ACT_ROLLBACK, 0, o->images_dir);
 	else if (restore_load(&ctx))
 		action_scripts_run(&o->scripts, ACT_ROLLBACK, 0, o->images_dir);
-	else if (!restore_start(&ctx, NULL, NULL, &pid))
-		code = o->detach ? LMIG_EXIT_OK : wait_exit(pid);
+	else if (!restore_start(&ctx, NULL, NULL, &pid)) {
+		if (o->ns_init)
+			code = ns_init_reap(o->ns_init, pid);
+		else if (o->pidfile && restore_write_pidfile(o->pidfile, pid))
+			code = LMIG_EXIT_FAIL;
+		else
+			code = o->detach ? LMIG_EXIT_OK : wait_exit(pid);
+	}
 	restore_ctx_free(&ctx);
 	close(ctx.dirfd);
 	return code;
@@ -152,5 +159,7 @@ int cmd_restore(int argc, char **argv)
 		restore_usage();
 		return LMIG_EXIT_OK;
 	}
+	if (o.netns || o.new_pidns)
+		return restore_in_namespaces(&o);
 	return restore_run(&o);
 }

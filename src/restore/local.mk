@@ -7,3 +7,4 @@ liblmig_a_SOURCES += %reldir%/bootstrap.c %reldir%/bootstrap.h
 liblmig_a_SOURCES += %reldir%/child.c %reldir%/finish.c
 liblmig_a_SOURCES += %reldir%/restorer-args.h %reldir%/restorer-blob.h
 liblmig_a_SOURCES += %reldir%/sk-inet.c %reldir%/sk-inet.h
+liblmig_a_SOURCES += %reldir%/namespaces.c %reldir%/namespaces.h

@@ -11,6 +11,7 @@
 void restore_usage(void)
 {
 	printf("Usage: lmig restore -D DIR [--detach] [--action-script SCRIPT]...\n"
+	       "                    [--new-pidns] [--netns PATH] [--pidfile FILE]\n"
 	       "\n"
 	       "Bring back a process from the images 'lmig dump' wrote, with its pid,\n"
 	       "memory, registers and open files: it continues where it stopped.\n"
@@ -24,6 +25,14 @@ void restore_usage(void)
 	       "                           rollback, with LMIG_SCRIPT_STAGE, LMIG_PID and\n"
 	       "                           LMIG_IMAGES_DIR set; failing aborts the restore\n"
 	       "                           (repeatable)\n"
+	       "      --new-pidns          restore into a new pid namespace (and a private\n"
+	       "                           mount namespace with its own /proc) whose init\n"
+	       "                           reaps; the processes keep their pids inside it,\n"
+	       "                           so copies of one checkpoint run side by side\n"
+	       "      --netns PATH         join the network namespace PATH (e.g.\n"
+	       "                           /run/netns/NAME) before anything is restored\n"
+	       "      --pidfile FILE       write the restored root's pid, as seen from\n"
+	       "                           here, to FILE once it runs\n"
 	       "  -h, --help               this help\n");
 }
 
@@ -34,6 +43,9 @@ int restore_parse_opts(int argc, char **argv, struct restore_opts *o)
 		{ "detach", no_argument, NULL, 'd' },
 		{ "restore-detached", no_argument, NULL, 'd' },	/* CRIU's spelling */
 		{ "action-script", required_argument, NULL, 'A' },
+		{ "new-pidns", no_argument, NULL, 'P' },
+		{ "netns", required_argument, NULL, 'N' },
+		{ "pidfile", required_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -60,6 +72,23 @@ int restore_parse_opts(int argc, char **argv, struct restore_opts *o)
 				       ACTION_SCRIPTS_MAX);
 				return -EINVAL;
 			}
+			break;
+		case 'P':	/* long options only from here */
+			o->new_pidns = true;
+			break;
+		case 'N':
+			if (!optarg[0]) {
+				pr_err("--netns needs the path of a network namespace");
+				return -EINVAL;
+			}
+			o->netns = optarg;
+			break;
+		case 'F':
+			if (!optarg[0]) {
+				pr_err("--pidfile needs a file name");
+				return -EINVAL;
+			}
+			o->pidfile = optarg;
 			break;
 		case 'h':
 			o->help = true;

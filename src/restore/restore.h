@@ -37,11 +37,18 @@
 #include "action-script.h"
 #include "restore/restorer-args.h"
 
+struct ns_init;
+
 struct restore_opts {
 	const char *images_dir;
 	bool detach;
 	struct action_scripts scripts;	/* --action-script */
 	bool help;
+	const char *netns;		/* --netns: join this network namespace first */
+	bool new_pidns;			/* --new-pidns (restore/namespaces.h) */
+	const char *pidfile;		/* --pidfile: the root's pid as lmig's caller sees it */
+	/* Not an option: set in a new pid namespace's init (namespaces.c), else NULL. */
+	struct ns_init *ns_init;
 };
 
 /*

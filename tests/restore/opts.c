@@ -33,6 +33,24 @@ static void test_opts(void)
 		CHECK(restore_parse_opts(ARGC(argv), argv, &o) == 0 && o.detach);
 	}
 	{
+		char *argv[] = { "restore", "-D", "d", "--new-pidns", "--netns", "/run/netns/a",
+				 "--pidfile", "p", NULL };
+
+		CHECK(restore_parse_opts(ARGC(argv), argv, &o) == 0 && o.new_pidns &&
+		      strcmp(o.netns, "/run/netns/a") == 0 && strcmp(o.pidfile, "p") == 0 &&
+		      !o.ns_init);
+	}
+	{
+		char *argv[] = { "restore", "-D", "d", "--netns", "", NULL };
+
+		CHECK(restore_parse_opts(ARGC(argv), argv, &o) == -EINVAL);
+	}
+	{
+		char *argv[] = { "restore", "-D", "d", "--pidfile", NULL };
+
+		CHECK(restore_parse_opts(ARGC(argv), argv, &o) == -EINVAL);
+	}
+	{
 		char *argv[] = { "restore", "--help", NULL };
 
 		CHECK(restore_parse_opts(ARGC(argv), argv, &o) == 0 && o.help);
