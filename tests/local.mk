@@ -20,3 +20,4 @@ include tests/transport/local.mk
 include tests/vm/local.mk
 include tests/sockets/local.mk
 include tests/precopy/local.mk
+include bench/downtime/local.mk
