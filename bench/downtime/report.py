@@ -96,7 +96,7 @@ def gnuplot(out, name, script):
     path = os.path.join(out, name + ".gp")
     with open(path, "w") as f:
         f.write("set terminal pngcairo size 900,560 font 'sans,10'\nset output '%s.png'\n" % name)
-        f.write("set grid\nset key top left\n" + script)
+        f.write("set grid\nset key top left\nset offsets graph 0.03, graph 0.03, 0, 0\n" + script)
     r = subprocess.run(["gnuplot", name + ".gp"], cwd=out, capture_output=True, text=True)
     if r.returncode:
         return None
@@ -174,6 +174,16 @@ def write_plots(out, runs, aggs, timelines):
     return {k: v for k, v in plots.items() if v}
 
 
+def seen_rate(r):
+    """MiB/s of distinct pages lmig found dirty after round 0: pages of round k+1 over the time of round k."""
+    pr = r.get("per_round") or []
+    if len(pr) < 2:
+        return None
+    secs = sum(x["duration_ms"] for x in pr[:-1]) / 1e3
+    pages = sum(x["dirty_pages"] for x in pr[1:])
+    return pages * 4096 / MIB / secs if secs > 0 else None
+
+
 def find(aggs, **kw):
     for a in aggs:
         if all(a.get(k) == v for k, v in kw.items()):
@@ -197,6 +207,14 @@ def write_summary(out, meta, runs, aggs, plots):
             meta["date"], meta["git"], meta["kernel"], meta["cpus"], meta["mem_gib"], meta["repeats"],
             meta["duration_s"] / 60, meta["tracker"]))
     add("")
+    short = [a for a in aggs if a["runs"] < meta["repeats"]]
+    if short or not meta.get("complete", True):
+        add("**This run was stopped before the end of its matrix** (a time limit); %s The *n* column "
+            "gives the number of good runs behind each median." % (
+                "these scenarios have fewer than %d runs: %s." % (meta["repeats"], ", ".join(
+                    "%s %d MiB %s (%d)" % (a["workload"], a["size_mib"], a["mode"], a["runs"]) for a in short))
+                if short else ""))
+        add("")
     loads = sorted(r["load1"] for r in runs if r.get("load1") is not None)
     if loads:
         add("The machine was not idle: the 1-minute load average before each migration was %.1f "
@@ -211,7 +229,8 @@ def write_summary(out, meta, runs, aggs, plots):
         "taken from the other and from the workload.")
     add("")
     # Headline: the issue's comparison.
-    add("## Pre-copy against stop-and-copy: 1 GiB dirtying %g MiB/s" % (runs[0]["rate_mib"] if runs else 0))
+    md_rate = next((r["rate_mib"] for r in runs if r["workload"] == "memdirty"), 0)
+    add("## Pre-copy against stop-and-copy: 1 GiB dirtying %g MiB/s" % md_rate)
     add("")
     any_head = False
     for a in aggs:
@@ -233,6 +252,14 @@ def write_summary(out, meta, runs, aggs, plots):
                 sc["downtime_ms"]["min"] / a["downtime_ms"]["max"]))
     if not any_head:
         add("- Not measured in this run (no 1 GiB memdirty with both modes).")
+    seen = [seen_rate(r) for r in runs if r["workload"] == "memdirty" and r["size_mib"] == 1024
+            and r["pattern"] == "random" and r.get("ok") and r.get("precopy")]
+    seen = sorted(x for x in seen if x is not None)
+    if seen:
+        add("- memdirty was asked to write %g MiB/s; the pages lmig found dirty between rounds came to "
+            "%.1f MiB/s (median over the 1 GiB pre-copy runs; %.1f–%.1f): random writes hit some pages "
+            "twice, and the workload shares the CPUs with lmig." % (md_rate, seen[len(seen) // 2],
+                                                                  seen[0], seen[-1]))
     add("")
     add("Downtime here is what lmig measures (`--stats-json` `downtime_ms`): from the freeze of the "
         "source to the page server's answer that the restored process runs. memdirty has no client, and "
@@ -242,18 +269,18 @@ def write_summary(out, meta, runs, aggs, plots):
     if plots.get("downtime-vs-size"):
         add("![downtime against memory size](%s)" % plots["downtime-vs-size"])
         add("")
-    add("## memdirty: every mode and size (random pattern, %g MiB/s)" % (runs[0]["rate_mib"] if runs else 0))
+    add("## memdirty: every mode and size (random pattern, %g MiB/s)" % md_rate)
     add("")
-    add("| size | mode | downtime ms | freeze ms | restore ms | total s | rounds | wire bytes / memory byte "
+    add("| size | mode | n | downtime ms | freeze ms | restore ms | total s | rounds | wire bytes / memory byte "
         "| lmig CPU s (source / dest) | lmig peak MiB (source / dest) | integrity |")
-    add("|---|---|---|---|---|---|---|---|---|---|---|")
+    add("|---|---|---|---|---|---|---|---|---|---|---|---|")
     order = {m: i for i, m in enumerate(meta.get("modes", []))}
     for a in sorted(aggs, key=lambda a: (a["workload"], a["pattern"], a["size_mib"], order.get(a["mode"], 99))):
         if a["workload"] != "memdirty" or a["pattern"] != "random":
             continue
         tot = a["total_ms"] and {k: (v / 1000 if k != "n" else v) for k, v in a["total_ms"].items()}
-        add("| %d MiB | %s | %s | %s | %s | %s | %s | %s | %s / %s | %s / %s | %s |" % (
-            a["size_mib"], a["mode"], mmm(a["downtime_ms"]), mmm(a["freeze_ms"]), mmm(a["restore_ms"]),
+        add("| %d MiB | %s | %d | %s | %s | %s | %s | %s | %s | %s / %s | %s / %s | %s |" % (
+            a["size_mib"], a["mode"], a["ok_runs"], mmm(a["downtime_ms"]), mmm(a["freeze_ms"]), mmm(a["restore_ms"]),
             mmm(tot), mmm(a["rounds"], 0), mmm(a["wire_per_mem"], 2), mmm(a["src_cpu_s"], 2),
             mmm(a["dst_cpu_s"], 2), fmt(a["src_maxrss_mib"] and a["src_maxrss_mib"]["median"], 0),
             fmt(a["dst_maxrss_mib"] and a["dst_maxrss_mib"]["median"], 0),
