@@ -23,6 +23,7 @@ struct tp_conn {
 	bool server;
 	bool broken;		/* after an error: every call fails with -EPIPE */
 	bool peer_lz4;		/* the peer can decompress LZ4 runs */
+	bool peer_acks;		/* the peer offered TPW_FEAT_ACK */
 	struct tp_order order;	/* what we receive */
 	struct tp_lz4 lz4;
 	/* What we send, to refuse our caller's mistakes early. */

@@ -71,6 +71,7 @@ const char *tp_type_name(enum tp_type t)
 	case TP_STATE: return "STATE";
 	case TP_COMMIT: return "COMMIT";
 	case TP_RESULT: return "RESULT";
+	case TP_ROUND_ACK: return "ROUND_ACK";
 	case TP_NONE: break;
 	}
 	return "?";
@@ -100,6 +101,7 @@ uint16_t tp_type_to_wire(enum tp_type t)
 	case TP_STATE: return TPW_T_STATE;
 	case TP_COMMIT: return TPW_T_COMMIT;
 	case TP_RESULT: return TPW_T_RESULT;
+	case TP_ROUND_ACK: return TPW_T_ROUND_ACK;
 	case TP_NONE: break;
 	}
 	return 0;
@@ -116,6 +118,7 @@ enum tp_type tp_type_from_wire(uint16_t w)
 	case TPW_T_STATE: return TP_STATE;
 	case TPW_T_COMMIT: return TP_COMMIT;
 	case TPW_T_RESULT: return TP_RESULT;
+	case TPW_T_ROUND_ACK: return TP_ROUND_ACK;
 	}
 	return TP_NONE;
 }
@@ -152,7 +155,8 @@ size_t tp_fixed_len(enum tp_type t)
 	case TP_HELLO: return TPW_HELLO_FIXED;
 	case TP_AUTH: return TPW_AUTH_FIXED;
 	case TP_ROUND_BEGIN:
-	case TP_ROUND_END: return TPW_ROUND_FIXED;
+	case TP_ROUND_END:
+	case TP_ROUND_ACK: return TPW_ROUND_FIXED;
 	case TP_PAGES: return TPW_PAGES_FIXED;
 	case TP_STATE: return TPW_STATE_FIXED;
 	case TP_RESULT: return TPW_RESULT_FIXED;
@@ -240,6 +244,7 @@ size_t tp_fixed_encode(const struct tp_msg *m, uint8_t *out)
 		break;
 	case TP_ROUND_BEGIN:
 	case TP_ROUND_END:
+	case TP_ROUND_ACK:
 		put32(out, m->round.round);
 		put64(out + 8, m->round.nr_pages);
 		break;
@@ -355,6 +360,7 @@ int tp_fixed_decode(const struct tp_hdr *h, const uint8_t *in, size_t len,
 		break;
 	case TP_ROUND_BEGIN:
 	case TP_ROUND_END:
+	case TP_ROUND_ACK:
 		m->round.round = get32(in);
 		m->round.nr_pages = get64(in + 8);
 		if (get32(in + 4))
@@ -443,6 +449,8 @@ int tp_order_check(struct tp_order *o, const struct tp_msg *m, struct tp_why *wh
 		o->in_handshake = false;
 	if (o->committed)
 		return fail(why, -EPROTO, "%s after COMMIT", name);
+	if (o->any_ack && m->type != TP_ROUND_ACK)
+		return fail(why, -EPROTO, "%s after ROUND_ACK", name);
 	switch (m->type) {
 	case TP_HELLO:
 		return fail(why, -EPROTO, "second HELLO");
@@ -459,6 +467,7 @@ int tp_order_check(struct tp_order *o, const struct tp_msg *m, struct tp_why *wh
 				    m->round.round, o->round);
 		o->in_round = true;
 		o->any_round = true;
+		o->from_sender = true;
 		o->round = m->round.round;
 		o->round_pages = 0;
 		return 0;
@@ -480,11 +489,23 @@ int tp_order_check(struct tp_order *o, const struct tp_msg *m, struct tp_why *wh
 	case TP_STATE:
 		if (o->in_round)
 			return fail(why, -EPROTO, "STATE inside round %u", o->round);
+		o->from_sender = true;
 		return 0;
 	case TP_COMMIT:
 		if (o->in_round)
 			return fail(why, -EPROTO, "COMMIT inside round %u", o->round);
 		o->committed = true;
+		return 0;
+	case TP_ROUND_ACK:
+		/* Acks come from the page receiver, whose stream carries nothing else. */
+		if (o->from_sender)
+			return fail(why, -EPROTO, "ROUND_ACK %u in a stream of rounds",
+				    m->round.round);
+		if (o->any_ack && m->round.round <= o->ack_round)
+			return fail(why, -EPROTO, "ROUND_ACK %u after ROUND_ACK %u",
+				    m->round.round, o->ack_round);
+		o->any_ack = true;
+		o->ack_round = m->round.round;
 		return 0;
 	case TP_RESULT:
 	case TP_NONE:

@@ -74,7 +74,7 @@ static int send_hello(struct tp_conn *c, const uint8_t *nonce)
 {
 	struct tp_msg m = { .type = TP_HELLO };
 
-	m.hello.features = TPW_FEAT_LZ4 | (c->has_key ? TPW_FEAT_AUTH : 0);
+	m.hello.features = TPW_FEAT_LZ4 | TPW_FEAT_ACK | (c->has_key ? TPW_FEAT_AUTH : 0);
 	m.hello.role = c->server ? TPW_ROLE_SERVER : TPW_ROLE_CLIENT;
 	memcpy(m.hello.nonce, nonce, TPW_NONCE_SIZE);
 	return conn_send(c, &m, NULL, 0, 0);
@@ -107,6 +107,7 @@ static int check_peer_hello(struct tp_conn *c, const struct tp_msg *m)
 		return refuse(c, -EACCES, TP_AUTH_REFUSED, why);
 	}
 	c->peer_lz4 = m->hello.features & TPW_FEAT_LZ4;
+	c->peer_acks = m->hello.features & TPW_FEAT_ACK;
 	return 0;
 }
 

@@ -61,19 +61,26 @@
 #define TPW_T_STATE		6u
 #define TPW_T_COMMIT		7u
 #define TPW_T_RESULT		8u
+#define TPW_T_ROUND_ACK		9u
 
 /* HELLO: u32 features, u32 role, u32 page_size, u32 reserved, u8 nonce[32] */
 #define TPW_HELLO_FIXED		48u
 #define TPW_FEAT_LZ4		(1u << 0)	/* can decompress LZ4 page runs */
 #define TPW_FEAT_AUTH		(1u << 1)	/* has a key, will authenticate */
-#define TPW_FEAT_KNOWN		(TPW_FEAT_LZ4 | TPW_FEAT_AUTH)
+#define TPW_FEAT_ACK		(1u << 2)	/* ROUND_ACK: server sends it, client reads it */
+#define TPW_FEAT_KNOWN		(TPW_FEAT_LZ4 | TPW_FEAT_AUTH | TPW_FEAT_ACK)
 #define TPW_ROLE_CLIENT		1u		/* connected: sends pages */
 #define TPW_ROLE_SERVER		2u		/* accepted: receives pages */
 
 /* AUTH: u8 mac[32] */
 #define TPW_AUTH_FIXED		32u
 
-/* ROUND_BEGIN / ROUND_END: u32 round, u32 reserved, u64 nr_pages */
+/*
+ * ROUND_BEGIN / ROUND_END / ROUND_ACK: u32 round, u32 reserved, u64 nr_pages.
+ * ROUND_ACK goes the other way: the server has received and stored every
+ * page of that round (nr_pages of them), when both sides offered
+ * TPW_FEAT_ACK.
+ */
 #define TPW_ROUND_FIXED		16u
 
 /*
@@ -116,6 +123,7 @@ enum tp_type {
 	TP_STATE,
 	TP_COMMIT,
 	TP_RESULT,
+	TP_ROUND_ACK,
 };
 
 /* Internal status codes for RESULT; mapped to TPW_STATUS_*. */
@@ -154,7 +162,7 @@ struct tp_msg {
 		struct {
 			uint32_t round;
 			uint64_t nr_pages;
-		} round;		/* ROUND_BEGIN and ROUND_END */
+		} round;		/* ROUND_BEGIN, ROUND_END and ROUND_ACK */
 		struct {
 			uint32_t pid;
 			uint32_t flags;	/* TP_PAGES_ZERO, TP_PAGES_LZ4 */
@@ -225,8 +233,9 @@ size_t tp_state_name_len(const uint8_t *fixed, enum tp_type t);
  * connection after its handshake. The client (page sender) sends
  * ROUND_BEGIN, PAGES..., ROUND_END (rounds numbered upwards), STATE
  * (outside rounds), PAGES of the final round, COMMIT; the server
- * answers with RESULT. RESULT may arrive in either direction at any
- * time (it ends the conversation). HELLO and AUTH belong to the
+ * answers with ROUND_ACK after rounds (counting upwards) and RESULT. A
+ * stream carries either rounds or acks, never both. RESULT may arrive
+ * in either direction at any time (it ends the conversation). HELLO and AUTH belong to the
  * handshake and are refused afterwards. With handshake_done false the
  * first frame must be HELLO, and AUTH frames may follow it.
  */
@@ -239,6 +248,9 @@ struct tp_order {
 	bool ended;		/* a RESULT was seen */
 	uint32_t round;
 	uint64_t round_pages;	/* pages received in the current round */
+	bool from_sender;	/* a ROUND_BEGIN or STATE was seen */
+	bool any_ack;
+	uint32_t ack_round;	/* the last ROUND_ACK */
 };
 
 void tp_order_init(struct tp_order *o, bool handshake_done);

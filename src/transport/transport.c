@@ -761,6 +761,26 @@ int tp_send_commit(struct tp_conn *c)
 	return rc ? rc : conn_send(c, &m, NULL, 0, 0);
 }
 
+int tp_send_round_ack(struct tp_conn *c, uint32_t round)
+{
+	struct tp_msg m = { .type = TP_ROUND_ACK };
+
+	if (c->broken)
+		return -EPIPE;
+	if (!c->peer_acks || !c->order.any_round || c->order.in_round || c->order.round != round) {
+		pr_err("%s: ROUND_ACK %u out of turn", c->name, round);
+		return -EINVAL;
+	}
+	m.round.round = round;
+	m.round.nr_pages = c->order.round_pages;
+	return conn_send(c, &m, NULL, 0, 0);
+}
+
+bool tp_peer_acks(const struct tp_conn *c)
+{
+	return c->peer_acks;
+}
+
 int tp_send_result(struct tp_conn *c, enum tp_status status, const char *msg)
 {
 	struct tp_msg m = { .type = TP_RESULT };

@@ -20,6 +20,11 @@
  *     COMMIT
  *                                     RESULT (ok or failed + message)
  *
+ * When both sides offer it (all of this version do), the server answers
+ * each ROUND_END with ROUND_ACK once every page of the round is stored:
+ * the client learns how far the receiver really is, not just how much
+ * its socket buffers took.
+ *
  * Contract for every function returning int:
  *   - 0 (or the documented positive value) on success, -errno on failure.
  *   - Failures are logged once here, naming the peer ("tcp
@@ -134,6 +139,17 @@ int tp_send_pages(struct tp_conn *c, pid_t pid, uint64_t vaddr, uint32_t nr_page
 /* A whole image file (split into 1 MiB chunks); name as for STATE. */
 int tp_send_state(struct tp_conn *c, const char *name, const void *data, size_t len);
 int tp_send_commit(struct tp_conn *c);
+/*
+ * Server: acknowledge round, which must be the last round received and
+ * ended; the page count sent is the one that arrived. Only when
+ * tp_peer_acks() (-EINVAL otherwise).
+ */
+int tp_send_round_ack(struct tp_conn *c, uint32_t round);
+/*
+ * Whether the peer takes part in ROUND_ACK: a server sends them to such
+ * a client, a client waits for them from such a server.
+ */
+bool tp_peer_acks(const struct tp_conn *c);
 /* The answer; msg may be NULL or longer than the wire allows (cut). */
 int tp_send_result(struct tp_conn *c, enum tp_status status, const char *msg);
 

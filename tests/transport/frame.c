@@ -275,6 +275,77 @@ static void test_malformed(void)
 	expect_err(&s, -EPROTO, "past the end", "address overflow");
 }
 
+/* ROUND_ACK: the receiver's stream, acks counting upwards, never mixed with rounds. */
+static void test_round_ack(void)
+{
+	static struct stream s;
+	struct tp_msg m = { .type = TP_RESULT };
+	struct tp_why why;
+	struct tp_hdr h;
+	int rc;
+
+	s.len = 0;
+	round_msg(&s, TP_ROUND_ACK, 0, 5);
+	rc = tp_hdr_decode(s.buf, &h, &why);
+	CHECK(rc == 0 && h.type == TP_ROUND_ACK && s.buf[6] == TPW_T_ROUND_ACK && TPW_T_ROUND_ACK == 9,
+	      "ROUND_ACK header: rc %d type %d", rc, (int)h.type);
+	rc = tp_fixed_decode(&h, s.buf + TPW_HDR_SIZE, h.length, &m, &why);
+	CHECK(rc == (int)TPW_ROUND_FIXED && m.type == TP_ROUND_ACK && m.round.round == 0 &&
+	      m.round.nr_pages == 5, "ROUND_ACK decode: rc %d round %u pages %llu", rc,
+	      m.round.round, (unsigned long long)m.round.nr_pages);
+
+	/* A server's answer: acks after the handshake, then RESULT. */
+	s.len = 0;
+	hello(&s);
+	round_msg(&s, TP_ROUND_ACK, 0, 5);
+	round_msg(&s, TP_ROUND_ACK, 1, 0);
+	round_msg(&s, TP_ROUND_ACK, 3, 7);
+	memset(&m, 0, sizeof(m));
+	m.type = TP_RESULT;
+	frame(&s, &m, NULL, 0);
+	rc = parse(&s, &why);
+	CHECK(rc == 5, "acks then RESULT: %d frames (%s), want 5", rc, why.msg);
+
+	s.len = 0;
+	hello(&s);
+	round_msg(&s, TP_ROUND_ACK, 2, 0);
+	round_msg(&s, TP_ROUND_ACK, 2, 0);
+	expect_err(&s, -EPROTO, "ROUND_ACK 2 after ROUND_ACK 2", "acks go up");
+	s.len = 0;
+	hello(&s);
+	round_msg(&s, TP_ROUND_BEGIN, 1, 0);
+	round_msg(&s, TP_ROUND_END, 1, 0);
+	round_msg(&s, TP_ROUND_ACK, 1, 0);
+	expect_err(&s, -EPROTO, "ROUND_ACK 1 in a stream of rounds", "ack among rounds");
+	s.len = 0;
+	hello(&s);
+	memset(&m, 0, sizeof(m));
+	m.type = TP_STATE;
+	strcpy(m.state.name, "mm-1.img");
+	frame(&s, &m, NULL, 0);
+	round_msg(&s, TP_ROUND_ACK, 0, 0);
+	expect_err(&s, -EPROTO, "ROUND_ACK 0 in a stream of rounds", "ack after STATE");
+	s.len = 0;
+	hello(&s);
+	round_msg(&s, TP_ROUND_ACK, 0, 0);
+	round_msg(&s, TP_ROUND_BEGIN, 1, 0);
+	expect_err(&s, -EPROTO, "ROUND_BEGIN after ROUND_ACK", "round after ack");
+	s.len = 0;
+	hello(&s);
+	round_msg(&s, TP_ROUND_ACK, 0, 0);
+	memset(&m, 0, sizeof(m));
+	m.type = TP_COMMIT;
+	frame(&s, &m, NULL, 0);
+	expect_err(&s, -EPROTO, "COMMIT after ROUND_ACK", "commit after ack");
+	/* The fixed size is the whole frame. */
+	s.len = 0;
+	hello(&s);
+	round_msg(&s, TP_ROUND_ACK, 0, 0);
+	put32(s.buf + s.len - TPW_ROUND_FIXED - TPW_HDR_SIZE + 12, TPW_ROUND_FIXED + 1);
+	reseal(s.buf + s.len - TPW_ROUND_FIXED - TPW_HDR_SIZE);
+	expect_err(&s, -EPROTO, "ROUND_ACK frame of 17 bytes", "ack too long");
+}
+
 static void test_state_names(void)
 {
 	static const char *bad[] = { "", ".", "..", "a/b" };
@@ -305,6 +376,7 @@ int main(void)
 {
 	test_round_trip();
 	test_malformed();
+	test_round_ack();
 	test_state_names();
 	if (failures) {
 		printf("%d check(s) failed\n", failures);
