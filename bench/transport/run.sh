@@ -10,7 +10,8 @@
 #
 # Cases: raw, tcp, uring, rdma (when a device exists) on random pages;
 # tcp and uring on "mixed" pages (half zero, half text) without and
-# with lz4. Needs root (network namespaces). Prints a Markdown table.
+# with lz4. CASES="tcp:random uring:random ..." runs only those. Needs
+# root (network namespaces). Prints a Markdown table.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 build=$(cd "${1:?usage: run.sh BUILDDIR [GIB [REPEAT]]}" && pwd) || exit 1
@@ -23,9 +24,10 @@ work=$(mktemp -d /tmp/lmig-bench.XXXXXX)
 hosts_up || { rm -rf "$work"; exit 1; }
 trap 'hosts_down; rm -rf "$work"' EXIT
 
-cases="raw:random tcp:random uring:random tcp:mixed tcp+lz4:mixed uring:mixed uring+lz4:mixed"
-if "$xfer" recv --transport rdma --listen 127.0.0.1 --port 1 2>/dev/null; [ $? -ne 77 ]; then
-	cases="$cases rdma:random"
+cases=${CASES:-"raw:random tcp:random uring:random raw:mixed tcp:mixed tcp+lz4:mixed uring:mixed uring+lz4:mixed"}
+if [ -z "${CASES:-}" ]; then
+	"$xfer" recv --transport rdma --listen 127.0.0.1 --port 1 2>/dev/null
+	[ $? -ne 77 ] && cases="$cases rdma:random"
 fi
 port=7200
 rev=""

@@ -2,19 +2,21 @@
  * The uring back end: the same TCP sockets as tcp.c (sock.c sets them
  * up), with the bytes moved by io_uring.
  *
- * A frame's pieces (header, then the caller's page segments) go out as
- * one batch of linked send requests in a single submission. Large
- * pieces use IORING_OP_SEND_ZC when the kernel has it (probed once per
- * link; a refusal at run time turns it off quietly for that link), so
- * that the caller's pages are not copied into the socket; the call
- * returns only after the kernel's notifications say it is done with
- * them. transport.c's own long-lived buffers (headers, LZ4 data) are
- * registered with the ring: sends from them use the fixed-buffer
- * variant, receives into them IORING_OP_READ_FIXED.
+ * A frame (header and the caller's page segments) goes out as one
+ * SENDMSG request. Large frames start as SENDMSG_ZC, so that the
+ * caller's pages are not copied into the socket on a NIC that can send
+ * from them; the call returns only after the kernel's notification says
+ * it is done with them (the caller's buffers are free on return). When
+ * a notification reports that the kernel copied the data anyway (veth,
+ * loopback), the link sends by copying from then on: there zero-copy
+ * only adds a notification per frame. transport.c's own long-lived
+ * buffers (headers) are registered with the ring: receives into them
+ * use IORING_OP_READ_FIXED.
  */
 #include "config.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +31,14 @@
 #define URING_ENTRIES	64u
 #define URING_ZC_MIN	(16u << 10)	/* smaller pieces are cheaper to copy */
 #define URING_DRAIN_MS	1000u
+/*
+ * IORING_SEND_ZC_REPORT_USAGE and IORING_NOTIF_USAGE_ZC_COPIED (Linux
+ * 6.2): the installed <linux/io_uring.h> has them, liburing 2.3's own
+ * copy of it does not. An older kernel refuses the flag (-EINVAL) and
+ * the link then copies.
+ */
+#define URING_ZC_REPORT_USAGE	(1u << 3)
+#define URING_ZC_COPIED		(1u << 31)
 
 struct uring_link {
 	struct tp_link base;
@@ -103,7 +113,14 @@ static int link_new(int fd, unsigned int timeout_ms, const char *peer, struct tp
 		close(fd);
 		return -ENOMEM;
 	}
-	rc = io_uring_queue_init(URING_ENTRIES, &k->ring, 0);
+	/*
+	 * Completion work runs when we enter the kernel to wait, not as an
+	 * interrupt of whatever we are doing (5.19); older kernels refuse
+	 * the flag.
+	 */
+	rc = io_uring_queue_init(URING_ENTRIES, &k->ring, IORING_SETUP_COOP_TASKRUN);
+	if (rc == -EINVAL)
+		rc = io_uring_queue_init(URING_ENTRIES, &k->ring, 0);
 	if (rc) {
 		close(fd);
 		free(k);
@@ -165,15 +182,41 @@ static bool in_fixed(const struct uring_link *k, const void *p, size_t len)
 	       (size_t)(b - k->reg_base) <= k->reg_len - len;
 }
 
+static struct __kernel_timespec ms_ts(unsigned int ms)
+{
+	return (struct __kernel_timespec){ .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L };
+}
+
 static int wait_cqe(struct uring_link *k, unsigned int ms, struct io_uring_cqe **cqe)
 {
-	struct __kernel_timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L };
+	struct __kernel_timespec ts = ms_ts(ms);
 	int rc;
 
 	do
 		rc = io_uring_wait_cqe_timeout(&k->ring, cqe, &ts);
 	while (rc == -EINTR);
 	return rc == -ETIME ? -ETIMEDOUT : rc;
+}
+
+/*
+ * Submit what is queued and wait (bounded) for the first completion,
+ * in one system call where the kernel allows it.
+ */
+static int submit_wait(struct uring_link *k, struct io_uring_cqe **cqe)
+{
+	struct __kernel_timespec ts = ms_ts(k->base.timeout_ms);
+	int rc;
+
+	*cqe = NULL;
+	rc = io_uring_submit_and_wait_timeout(&k->ring, cqe, 1, &ts, NULL);
+	if (rc == -ETIME)
+		return -ETIMEDOUT;
+	if (rc >= 0 && *cqe)
+		return 0;
+	if (rc < 0 && rc != -EINTR && rc != -EAGAIN)
+		return rc;
+	/* Submitted, not yet complete (or interrupted): wait for it. */
+	return wait_cqe(k, k->base.timeout_ms, cqe);
 }
 
 /*
@@ -193,117 +236,104 @@ static void drain(struct uring_link *k, unsigned int inflight)
 	}
 }
 
-/* One piece of a send batch. */
-struct piece {
-	const uint8_t *p;
-	size_t len;
-	ssize_t res;
-};
-
-static void prep_piece(struct uring_link *k, struct io_uring_sqe *sqe, const struct piece *pc)
-{
-	if (k->zc && pc->len >= URING_ZC_MIN) {
-		if (in_fixed(k, pc->p, pc->len))
-			io_uring_prep_send_zc_fixed(sqe, k->fd, pc->p, pc->len, MSG_WAITALL, 0, 0);
-		else
-			io_uring_prep_send_zc(sqe, k->fd, pc->p, pc->len, MSG_WAITALL, 0);
-	} else {
-		io_uring_prep_send(sqe, k->fd, pc->p, pc->len, MSG_WAITALL);
-	}
-}
-
 /*
- * Send pieces[0..n) as one linked batch. Returns the number of pieces
- * sent whole (a short or failed one ends the chain: the caller goes on
- * from there) or -errno.
+ * Submit the send queued and wait for it to end: its result, and for a
+ * zero-copy send also its notification (the kernel is done with the
+ * buffers only then). Returns the send's result (bytes or -errno), or
+ * -ETIMEDOUT (after drain()).
  */
-static int send_batch(struct uring_link *k, struct piece *pcs, int n)
+static int reap_send(struct uring_link *k, bool zc)
 {
-	unsigned int inflight = 0;	/* CQEs still to come, notifications included */
-	int i, rc, done;
+	unsigned int inflight = zc ? 2 : 1;
+	bool first = true;
+	int res = -ECANCELED, rc;
 
-	for (i = 0; i < n; i++) {
-		struct io_uring_sqe *sqe = io_uring_get_sqe(&k->ring);
-
-		prep_piece(k, sqe, &pcs[i]);
-		io_uring_sqe_set_data64(sqe, (uint64_t)i);
-		if (i < n - 1)
-			sqe->flags |= IOSQE_IO_LINK;
-		pcs[i].res = -ECANCELED;
-	}
-	rc = io_uring_submit(&k->ring);
-	if (rc < 0)
-		return rc;
-	inflight = (unsigned int)n;
 	while (inflight > 0) {
 		struct io_uring_cqe *cqe;
 
-		rc = wait_cqe(k, k->base.timeout_ms, &cqe);
+		rc = first ? submit_wait(k, &cqe) : wait_cqe(k, k->base.timeout_ms, &cqe);
+		first = false;
 		if (rc) {
 			drain(k, inflight);
 			return rc;
 		}
-		/*
-		 * A zero-copy send posts its result with F_MORE, then a
-		 * notification (F_NOTIF) once the kernel lets go of the
-		 * buffer: only that one ends the piece.
-		 */
-		if (!(cqe->flags & IORING_CQE_F_NOTIF)) {
-			i = (int)io_uring_cqe_get_data64(cqe);
-			if (i >= 0 && i < n)
-				pcs[i].res = cqe->res;
-		}
-		if (!(cqe->flags & IORING_CQE_F_MORE))
+		if (cqe->flags & IORING_CQE_F_NOTIF) {
+			/* Copied anyway (veth, loopback): zero-copy only costs here. */
+			if ((uint32_t)cqe->res & URING_ZC_COPIED)
+				k->zc = false;
 			inflight--;
+		} else {
+			res = cqe->res;
+			/* No F_MORE: no notification will follow (the send failed). */
+			inflight -= cqe->flags & IORING_CQE_F_MORE ? 1 : inflight;
+		}
 		io_uring_cqe_seen(&k->ring, cqe);
 	}
-	for (done = 0; done < n; done++) {
-		struct piece *pc = &pcs[done];
-
-		if (pc->res == (ssize_t)pc->len)
-			continue;
-		if (pc->res >= 0) {
-			pc->p += pc->res;
-			pc->len -= (size_t)pc->res;
-			break;
-		}
-		if (k->zc && pc->len >= URING_ZC_MIN &&
-		    (pc->res == -EOPNOTSUPP || pc->res == -EINVAL)) {
-			/* This socket or kernel does not do it: copy instead. */
-			k->zc = false;
-			break;
-		}
-		if (pc->res == -EINTR || pc->res == -EAGAIN)
-			break;
-		return pc->res == -EPIPE || pc->res == -ECONNRESET ? -EPIPE : (int)pc->res;
-	}
-	return done;
+	return res;
 }
 
+/*
+ * A frame goes out as one SENDMSG request (header and pages in one
+ * iovec list, MSG_WAITALL), submitted and waited for in one system call.
+ * Large frames use SENDMSG_ZC while the link has zero-copy; its first
+ * notification that says the kernel copied the data anyway turns it off
+ * for the link (measured: on veth zero-copy costs more CPU and is slower
+ * than copying; see docs/bench/transport.md).
+ */
 static int uring_sendv(struct tp_link *bk, const struct iovec *iov, int iovcnt, size_t total)
 {
 	struct uring_link *k = (struct uring_link *)bk;
-	struct piece pcs[URING_ENTRIES];
-	int i = 0, n = 0, rc;
+	struct iovec local[IOV_MAX];
+	struct msghdr mh = { .msg_iov = local };
+	int n = iovcnt < IOV_MAX ? iovcnt : IOV_MAX;
 
-	(void)total;
-	while (i < iovcnt || n > 0) {
-		/* Refill the batch behind what is left of the last one. */
-		while (n < (int)URING_ENTRIES && i < iovcnt) {
-			if (iov[i].iov_len) {
-				pcs[n].p = iov[i].iov_base;
-				pcs[n].len = iov[i].iov_len;
-				n++;
-			}
-			i++;
+	memcpy(local, iov, (size_t)n * sizeof(*iov));
+	mh.msg_iovlen = (size_t)n;
+	while (total > 0) {
+		struct io_uring_sqe *sqe = io_uring_get_sqe(&k->ring);
+		bool zc = k->zc && total >= URING_ZC_MIN;
+		int w;
+
+		if (zc) {
+			io_uring_prep_sendmsg_zc(sqe, k->fd, &mh, MSG_WAITALL | MSG_NOSIGNAL);
+			sqe->ioprio |= URING_ZC_REPORT_USAGE;
+		} else {
+			io_uring_prep_sendmsg(sqe, k->fd, &mh, MSG_WAITALL | MSG_NOSIGNAL);
 		}
-		if (n == 0)
-			break;
-		rc = send_batch(k, pcs, n);
-		if (rc < 0)
-			return rc;
-		memmove(pcs, pcs + rc, (size_t)(n - rc) * sizeof(*pcs));
-		n -= rc;
+		w = reap_send(k, zc);
+		if (w < 0) {
+			if (zc && (w == -EOPNOTSUPP || w == -EINVAL)) {
+				/* This socket or kernel does not do it: copy instead. */
+				k->zc = false;
+				continue;
+			}
+			if (w == -EINTR || w == -EAGAIN)
+				continue;
+			return w == -EPIPE || w == -ECONNRESET ? -EPIPE : w;
+		}
+		total -= (size_t)w;
+		/* A short send leaves the rest in local[], advanced in place. */
+		while (w > 0 && mh.msg_iovlen > 0) {
+			size_t l = mh.msg_iov->iov_len;
+
+			if ((size_t)w < l) {
+				mh.msg_iov->iov_base = (char *)mh.msg_iov->iov_base + w;
+				mh.msg_iov->iov_len = l - (size_t)w;
+				break;
+			}
+			w -= (int)l;
+			mh.msg_iov++;
+			mh.msg_iovlen--;
+		}
+		if (mh.msg_iovlen == 0 && n < iovcnt) {
+			/* More than IOV_MAX elements: go on with the next batch. */
+			iov += n;
+			iovcnt -= n;
+			n = iovcnt < IOV_MAX ? iovcnt : IOV_MAX;
+			memcpy(local, iov, (size_t)n * sizeof(*iov));
+			mh.msg_iov = local;
+			mh.msg_iovlen = (size_t)n;
+		}
 	}
 	return 0;
 }
@@ -319,12 +349,7 @@ static ssize_t uring_recv(struct tp_link *bk, void *buf, size_t len)
 		io_uring_prep_read_fixed(sqe, k->fd, buf, (unsigned int)len, 0, 0);
 	else
 		io_uring_prep_recv(sqe, k->fd, buf, len, MSG_WAITALL);
-	do
-		rc = io_uring_submit(&k->ring);
-	while (rc == -EINTR);
-	if (rc < 0)
-		return rc;
-	rc = wait_cqe(k, k->base.timeout_ms, &cqe);
+	rc = submit_wait(k, &cqe);
 	if (rc) {
 		drain(k, 1);
 		return rc;
