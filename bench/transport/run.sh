@@ -10,8 +10,10 @@
 #
 # Cases: raw, tcp, uring, rdma (when a device exists) on random pages;
 # tcp and uring on "mixed" pages (half zero, half text) without and
-# with lz4. CASES="tcp:random uring:random ..." runs only those. Needs
-# root (network namespaces). Prints a Markdown table.
+# with lz4. CASES="tcp:random uring:random ..." runs only those.
+# RATE=2gbit shapes host A's end of the veth pair (tc tbf) to stand for a
+# link slower than memory. Needs root (network namespaces). Prints a
+# Markdown table.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 build=$(cd "${1:?usage: run.sh BUILDDIR [GIB [REPEAT]]}" && pwd) || exit 1
@@ -23,6 +25,10 @@ make -C "$build" -s tests/transport/xfer || exit 1
 work=$(mktemp -d /tmp/lmig-bench.XXXXXX)
 hosts_up || { rm -rf "$work"; exit 1; }
 trap 'hosts_down; rm -rf "$work"' EXIT
+if [ -n "${RATE:-}" ]; then
+	host_exec A tc qdisc add dev "lm$$a" root tbf rate "$RATE" burst 1mb latency 50ms ||
+		{ echo "bench: cannot shape the link to $RATE" >&2; exit 1; }
+fi
 
 cases=${CASES:-"raw:random tcp:random uring:random raw:mixed tcp:mixed tcp+lz4:mixed uring:mixed uring+lz4:mixed"}
 if [ -z "${CASES:-}" ]; then
@@ -60,7 +66,7 @@ while [ $i -lt "$repeat" ]; do
 done
 
 echo
-echo "$gib GiB per run, $repeat runs per case; median (min..max)"
+echo "$gib GiB per run, $repeat runs per case${RATE:+, link shaped to $RATE}; median (min..max)"
 echo
 echo "| case | GiB/s | sender CPU s/GiB | receiver CPU s/GiB |"
 echo "|---|---|---|---|"

@@ -16,7 +16,16 @@
  * Data is copied once into a registered send buffer on the way out (the
  * pages of a frame are gathered there) and copied out of the receive
  * buffer on the way in. Without an RDMA device (this project's own
- * kernel has none) probing says so in one line, and nothing else runs.
+ * kernel has none) probing says so in one line, and nothing else runs;
+ * tests/transport/rdma.sh runs it over soft-RoCE in a VM.
+ *
+ * Why SEND/RECV and not RDMA WRITE into receiver-registered memory: a
+ * WRITE would save the receiver's copy out of its receive buffer only if
+ * the sender knew, before each frame, where in the page server's staging
+ * memory the pages land (its address and rkey): a protocol feature and
+ * a receive API that hands out destinations ahead of the headers. On
+ * soft-RoCE both are carried out by the kernel's CPU with the same
+ * copies, so the VM could not show the gain; it waits for a real NIC.
  */
 #include "config.h"
 
