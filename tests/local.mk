@@ -21,3 +21,4 @@ include tests/vm/local.mk
 include tests/sockets/local.mk
 include tests/precopy/local.mk
 include bench/downtime/local.mk
+include tests/services/local.mk

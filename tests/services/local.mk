@@ -1,0 +1,12 @@
+# Real services moved with their state (Redis, Tomcat) and fast start of
+# copies from one checkpoint (lmig restore --new-pidns --netns). Each test
+# skips (77), naming what is missing, when a service or a piece of lmig
+# it needs is not there.
+check_PROGRAMS += %reldir%/counter-server
+
+SERVICES_TESTS = %reldir%/faststart.sh %reldir%/redis.sh %reldir%/redis-precopy.sh \
+	%reldir%/tomcat.sh
+TESTS += $(SERVICES_TESTS)
+EXTRA_DIST += $(SERVICES_TESTS) %reldir%/lib.sh bench/services/CounterServlet.java bench/services/tomcat-instance.sh \
+	bench/services/resp.py bench/services/resp-writer.py bench/services/redis-check.py \
+	bench/services/http-counter.py bench/services/first-answer.py bench/services/faststart.sh bench/services/README.md
