@@ -30,6 +30,13 @@
 #define SHRINK_MIN	0.9
 /* Rounds without progress before giving up on converging. */
 #define MAX_STALLS	2
+/*
+ * Throttle once the dirty rate reaches this share of the bandwidth. The
+ * tracker counts each page once per round, so a process that rewrites
+ * its whole working set every round shows about the send rate, never
+ * more, however fast it writes.
+ */
+#define THROTTLE_AT	0.8
 
 static uint64_t now_ns(void)
 {
@@ -190,6 +197,34 @@ static int round_begin(struct precopy_ctx *ctx, uint32_t round, uint64_t dirty_p
 	return tp_send_round_begin(ctx->c, round, dirty_pages);
 }
 
+/*
+ * Wait until the page server has stored every page of round: what the
+ * socket buffers took is not there yet, and a backlog left now would be
+ * drained while the process is frozen.
+ */
+static int wait_ack(struct precopy_ctx *ctx, uint32_t round)
+{
+	char text[TPW_MAX_RESULT_MSG + 1];
+	struct tp_msg m;
+	int ret;
+
+	for (;;) {
+		ret = tp_recv(ctx->c, &m, text);
+		if (ret == 0)
+			return -ECONNRESET;
+		if (ret < 0)
+			return ret;
+		if (m.type == TP_RESULT) {
+			set_why(ctx, "round %u: the page server answered %s: %s", round,
+				tp_status_name(m.result.status), text);
+			return -ECANCELED;
+		}
+		if (m.type == TP_ROUND_ACK && m.round.round == round)
+			return 0;
+	}
+}
+
+/* End the round; a pre-copy round lasts until the page server acknowledges it. */
 static int round_end(struct precopy_ctx *ctx)
 {
 	struct pc_round *r = &ctx->cur;
@@ -199,6 +234,8 @@ static int round_end(struct precopy_ctx *ctx)
 	ret = pc_flush(ctx);
 	if (!ret)
 		ret = tp_send_round_end(ctx->c, r->round);
+	if (!ret && !r->final && tp_peer_acks(ctx->c))
+		ret = wait_ack(ctx, r->round);
 	if (ret)
 		return ret;
 	tp_get_stats(ctx->c, &st);
@@ -338,13 +375,13 @@ static int rounds(struct precopy_ctx *ctx, uint32_t *next_round)
 			n++;
 			break;
 		}
-		if (rate >= bw) {
+		if (rate >= bw * THROTTLE_AT) {
 			unsigned p = throttle_tighten(&ctx->thr, ctx->pid);
 
 			if (p) {
 				pct = p;
 				ctx->stats.throttle = throttle_method(ctx->thr);
-				pr_msg("precopy: pid %d dirties %.0f MiB/s, faster than %.0f MiB/s sent: "
+				pr_msg("precopy: pid %d dirties %.0f MiB/s while %.0f MiB/s are sent: "
 				       "throttled to %u%% CPU (%s)", (int)ctx->pid, rate / MIB, bw / MIB,
 				       p, throttle_method(ctx->thr));
 				prev_dirty = dirty;

@@ -98,7 +98,7 @@ struct precopy_ctx {
 	struct pc_round cur;		/* the round being sent */
 	uint64_t round_t0;		/* when it began (CLOCK_MONOTONIC ns) */
 	uint64_t tp_pages0, tp_zero0, tp_bytes0;	/* transport counters then */
-	uint64_t sent_bytes, sent_ns;	/* page bytes and time of every round so far */
+	uint64_t sent_bytes, sent_ns;	/* page bytes and time of every round so far (until acked) */
 	struct pc_stats stats;
 	char why[512];			/* the first cause of failure, for the last line */
 };

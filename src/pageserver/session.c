@@ -155,6 +155,7 @@ static int recv_pages(struct session *s, const struct tp_msg *m)
 		s->zero_pages += m->pages.nr_pages;
 		return ret;
 	}
+	staging_prefault(&s->stg, dest, len);
 	ret = tp_recv_pages(s->c, dest);
 	if (ret)
 		s->dead = true;
@@ -307,6 +308,14 @@ static int receive(struct session *s)
 		switch (m.type) {
 		case TP_ROUND_BEGIN:
 			ret = round_begin(s, m.round.round);
+			break;
+		case TP_ROUND_END:
+			/* Every page of the round is in place: the sender may measure and decide. */
+			if (tp_peer_acks(s->c)) {
+				ret = tp_send_round_ack(s->c, m.round.round);
+				if (ret)
+					s->dead = true;
+			}
 			break;
 		case TP_PAGES:
 			ret = recv_pages(s, &m);

@@ -169,6 +169,16 @@ void *staging_dest(struct staging *s, uint32_t pid, uint64_t vaddr, uint64_t len
 	return (char *)p->a[lo].mem + (vaddr - p->a[lo].start);
 }
 
+void staging_prefault(struct staging *s, void *dest, uint64_t len)
+{
+	if (s->no_populate)
+		return;
+	if (madvise(dest, len, MADV_POPULATE_WRITE) && errno == EINVAL) {
+		pr_info("MADV_POPULATE_WRITE is not available: pages are faulted in one by one");
+		s->no_populate = true;
+	}
+}
+
 int staging_discard(void *dest, size_t len)
 {
 	return madvise(dest, len, MADV_DONTNEED) ? -errno : 0;

@@ -34,6 +34,7 @@ struct staging {
 	size_t nr;
 	uint64_t page_size;
 	uint64_t bytes;			/* of all staged areas (virtual) */
+	bool no_populate;		/* MADV_POPULATE_WRITE is not known here (before 5.14) */
 };
 
 void staging_init(struct staging *s, uint64_t page_size);
@@ -52,6 +53,14 @@ int staging_set_layout(struct staging *s, uint32_t pid, const struct layout_area
  * are not inside one staged area (the sender broke the areas contract).
  */
 void *staging_dest(struct staging *s, uint32_t pid, uint64_t vaddr, uint64_t len);
+
+/*
+ * Fault in len staged bytes at dest (from staging_dest) before data is
+ * received there: one call maps every page inside the kernel, where a
+ * copy into fresh memory takes a page fault per page (on a VM, each one
+ * an exit to the hypervisor). Best effort: on failure the copy faults.
+ */
+void staging_prefault(struct staging *s, void *dest, uint64_t len);
 
 /* Make len staged bytes at dest read as zero again (no memory kept for them). */
 int staging_discard(void *dest, size_t len);
