@@ -4,9 +4,11 @@
 # it needs is not there.
 check_PROGRAMS += %reldir%/counter-server
 
-SERVICES_TESTS = %reldir%/faststart.sh %reldir%/redis.sh %reldir%/redis-precopy.sh \
-	%reldir%/tomcat.sh
+SERVICES_TESTS = %reldir%/faststart.sh %reldir%/counter.sh %reldir%/counter-precopy.sh \
+	%reldir%/redis.sh %reldir%/redis-precopy.sh %reldir%/tomcat.sh
 TESTS += $(SERVICES_TESTS)
-EXTRA_DIST += $(SERVICES_TESTS) %reldir%/lib.sh bench/services/CounterServlet.java bench/services/tomcat-instance.sh \
-	bench/services/resp.py bench/services/resp-writer.py bench/services/redis-check.py \
-	bench/services/http-counter.py bench/services/first-answer.py bench/services/faststart.sh bench/services/README.md
+EXTRA_DIST += $(SERVICES_TESTS) %reldir%/lib.sh \
+	bench/services/CounterServlet.java bench/services/tomcat-instance.sh bench/services/resp.py \
+	bench/services/first-answer.py \
+	bench/services/resp-writer.py bench/services/redis-check.py \
+	bench/services/http-counter.py bench/services/faststart.sh bench/services/README.md

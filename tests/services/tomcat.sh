@@ -3,11 +3,11 @@
 # its state goes on. A private Tomcat 10 instance (Debian's tomcat10-user,
 # `catalina.sh run`) in host A serves /counter (bench/services/CounterServlet.java: each
 # request answers the next number); http-counter.py in host B sends
-# requests without pause from two keep-alive connections and one client
-# that connects anew for each request. Tomcat is dumped in A and restored
+# requests without pause on three keep-alive connections (none connects
+# during the migration: see counter.sh). Tomcat is dumped in A and restored
 # in B (own pid namespace); then the numbers all clients received are one
-# run with no gap and no repeat, no request failed, the keep-alive
-# clients kept their connections, and a new connection is served.
+# run with no gap and no repeat, no request failed, the clients
+# kept their connections, and a new connection is served.
 # The JVM runs with -XX:+PerfDisableSharedMem: its perf data would
 # otherwise be a shared mapping of /tmp/hsperfdata_root/PID, a file that a
 # real destination host does not have (lmig does not carry it yet).
@@ -39,7 +39,7 @@ echo "Tomcat (java pid $server) serves in host A: $(ls "/proc/$server/task" | wc
 	"RSS $(awk '/^VmRSS/ { print int($2 / 1024) }' "/proc/$server/status") MiB"
 
 svc_spawn B "$work/client.err" python3 "$svc_bin/http-counter.py" --host "$SVC" --port "$port" \
-	--path /counter --keepalive 2 --fresh 1 --out "$work/client.json" --ready "$work/client.ready"
+	--path /counter --keepalive 3 --fresh 0 --out "$work/client.json" --ready "$work/client.ready"
 client=$HOSTS_LAST_PID
 svc_wait_file "$work/client.ready" 30 || svc_fail "the client did not start"
 sleep 1
