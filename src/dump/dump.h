@@ -28,6 +28,8 @@
 #include "dump/proc.h"
 #include "dump/seize.h"
 
+struct img;
+
 struct dump_opts {
 	pid_t pid;
 	const char *images_dir;
@@ -67,6 +69,8 @@ struct dump_ctx {
 	uint32_t xsave_size;		/* bytes of NT_X86_XSTATE ptrace gave */
 	uint64_t xfeatures;		/* XCR0 */
 	uint32_t next_file_id;		/* files.img ids, from 1 */
+	struct img *files_img;		/* files.img of a whole tree, or NULL: dump_files() opens its own */
+	const struct seized_tree *tree;	/* the tree being dumped, or NULL: ctx's process alone */
 	uint64_t freeze_ns;		/* CLOCK_REALTIME when every thread was stopped */
 	uint64_t pages_saved, pages_zero;
 	/*
@@ -96,6 +100,12 @@ void dump_ctx_fini(struct dump_ctx *ctx);
  * order above, inventory.img last. 0 or -errno (logged).
  */
 int dump_images(struct dump_ctx *ctx);
+
+/*
+ * The images of ctx's process alone (every phase but pstree.img and
+ * inventory.img), for one process of a tree. 0 or -errno (logged).
+ */
+int dump_process(struct dump_ctx *ctx);
 
 /* The phases; each returns 0 or -errno after one error line naming the object. */
 int dump_pstree(struct dump_ctx *ctx);

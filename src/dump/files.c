@@ -443,14 +443,19 @@ int dump_files(struct dump_ctx *ctx)
 	ret = img_open_write(ctx->dirfd, IMG_FDINFO, ctx->pid, &d.fdinfo);
 	if (ret)
 		goto out;
-	ret = img_open_write(ctx->dirfd, IMG_FILES, 0, &d.files);
+	/* A tree's processes share one files.img (ctx->files_img). */
+	d.files = ctx->files_img;
+	if (!d.files)
+		ret = img_open_write(ctx->dirfd, IMG_FILES, 0, &d.files);
 	if (ret)
 		goto out_fdinfo;
 	for (size_t i = 0; i < nr && !ret; i++)
 		ret = dump_one_fd(&d, fds[i]);
-	cret = img_close(d.files);
-	if (!ret)
-		ret = cret;
+	if (!ctx->files_img) {
+		cret = img_close(d.files);
+		if (!ret)
+			ret = cret;
+	}
 out_fdinfo:
 	cret = img_close(d.fdinfo);
 	if (!ret)
