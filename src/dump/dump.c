@@ -2,6 +2,7 @@
 #include "config.h"
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -49,7 +50,7 @@ static int open_images_dir(const char *dir, int *dirfd)
 	return 0;
 }
 
-int dump_images(struct dump_ctx *ctx)
+int dump_process(struct dump_ctx *ctx)
 {
 	struct timespec ts;
 	int ret;
@@ -74,8 +75,6 @@ int dump_images(struct dump_ctx *ctx)
 	if (!ret)
 		ret = dump_files(ctx);
 	if (!ret)
-		ret = dump_pstree(ctx);
-	if (!ret)
 		ret = parasite_state_collect(ctx, &ctx->ps);
 	if (!ret)
 		ret = dump_cores(ctx);
@@ -85,6 +84,15 @@ int dump_images(struct dump_ctx *ctx)
 		ret = dump_mm(ctx);
 	if (!ret)
 		ret = dump_pages(ctx);
+	return ret;
+}
+
+int dump_images(struct dump_ctx *ctx)
+{
+	int ret = dump_process(ctx);
+
+	if (!ret)
+		ret = dump_pstree(ctx);
 	if (!ret)
 		ret = dump_inventory(ctx);
 	return ret;
@@ -107,46 +115,98 @@ void dump_ctx_fini(struct dump_ctx *ctx)
 	proc_vmas_free(&ctx->vmas);
 }
 
-int dump_run(const struct dump_opts *o)
+/* Every live process of the tree: one ctx each, sharing files.img and its ids. */
+static int dump_tree_images(struct dump_ctx *ctxs, const struct seized_tree *tree,
+			    struct dump_ctx *root)
 {
-	struct dump_ctx ctx;
-	bool kill_it;
-	int ret, fret;
+	struct img *files = NULL;
+	uint32_t next_id = 1;
+	int ret, cret;
 
-	dump_ctx_init(&ctx, o);
-
-	ret = open_images_dir(o->images_dir, &ctx.dirfd);
+	ret = img_open_write(root->dirfd, IMG_FILES, 0, &files);
 	if (ret)
 		return ret;
-	ret = forget_old_dump(ctx.dirfd, o->images_dir);
+	for (size_t i = 0; i < tree->nr && !ret; i++) {
+		struct dump_ctx *c = &ctxs[i];
+
+		if (tree->p[i].zombie)
+			continue;
+		c->files_img = files;
+		c->next_file_id = next_id;
+		ret = dump_process(c);
+		next_id = c->next_file_id;
+		root->features |= c->features;
+		root->pages_saved += i ? c->pages_saved : 0;
+		root->pages_zero += i ? c->pages_zero : 0;
+	}
+	cret = img_close(files);
+	if (!ret)
+		ret = cret;
+	if (!ret)
+		ret = dump_pstree(root);
+	if (!ret)
+		ret = dump_inventory(root);
+	return ret;
+}
+
+int dump_run(const struct dump_opts *o)
+{
+	struct seized_tree tree = { 0 };
+	struct dump_ctx *ctxs = NULL, *ctx;
+	bool kill_it;
+	int ret, fret, dirfd = -1;
+
+	ret = open_images_dir(o->images_dir, &dirfd);
+	if (ret)
+		return ret;
+	ret = forget_old_dump(dirfd, o->images_dir);
 	if (ret)
 		goto out;
-	ret = seize_process(o->pid, &ctx.seized);
+	ret = seize_tree(o->pid, &tree);
 	if (ret)
 		goto out;
-	ret = dump_images(&ctx);
+	ctxs = calloc(tree.nr, sizeof(*ctxs));
+	if (!ctxs) {
+		ret = -ENOMEM;
+		unseize_tree(&tree, false);
+		goto out;
+	}
+	for (size_t i = 0; i < tree.nr; i++) {
+		dump_ctx_init(&ctxs[i], o);
+		ctxs[i].pid = tree.p[i].pid;
+		ctxs[i].dirfd = dirfd;
+		ctxs[i].seized = tree.p[i].s;	/* borrowed: unseize_tree() lets go */
+		ctxs[i].tree = &tree;
+	}
+	ctx = &ctxs[0];
+	ret = dump_tree_images(ctxs, &tree, ctx);
 	if (!ret) {
-		ret = action_scripts_run(&o->scripts, ACT_POST_DUMP, ctx.pid, o->images_dir);
+		ret = action_scripts_run(&o->scripts, ACT_POST_DUMP, ctx->pid, o->images_dir);
 		if (ret)
-			forget_old_dump(ctx.dirfd, o->images_dir);
+			forget_old_dump(dirfd, o->images_dir);
 	}
 	/* The failure was logged where it happened: one error line, not two. */
 	if (ret)
-		pr_info("pid %d: dump failed; the process continues", (int)ctx.pid);
+		pr_info("pid %d: dump failed; the process continues", (int)ctx->pid);
 	else
-		pr_info("pid %d: dumped to %s (%llu pages, %llu zero)", (int)ctx.pid, o->images_dir,
-			(unsigned long long)ctx.pages_saved, (unsigned long long)ctx.pages_zero);
+		pr_info("pid %d: dumped %zu process(es) to %s (%llu pages, %llu zero)", (int)ctx->pid,
+			tree.nr, o->images_dir, (unsigned long long)ctx->pages_saved,
+			(unsigned long long)ctx->pages_zero);
 	/* CRIU's convention: a dumped process does not run on unless asked to. */
 	kill_it = ret == 0 && !o->leave_running;
 	/* Sockets out of repair mode (or left in it to close silently) while still frozen. */
-	fret = sk_inet_finish(&ctx, kill_it);
-	if (!ret)
-		ret = fret;
-	unseize_process(&ctx.seized, kill_it);
+	for (size_t i = 0; i < tree.nr; i++) {
+		fret = sk_inet_finish(&ctxs[i], kill_it);
+		if (!ret)
+			ret = fret;
+	}
+	unseize_tree(&tree, kill_it);
 	if (ret)
-		action_scripts_run(&o->scripts, ACT_ROLLBACK, ctx.pid, o->images_dir);
-	dump_ctx_fini(&ctx);
+		action_scripts_run(&o->scripts, ACT_ROLLBACK, ctx->pid, o->images_dir);
+	for (size_t i = 0; i < tree.nr; i++)
+		dump_ctx_fini(&ctxs[i]);
+	free(ctxs);
 out:
-	close(ctx.dirfd);
+	close(dirfd);
 	return ret;
 }

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "dump/proc.h"
 #include "dump/seize.h"
 
 /* A process may keep spawning threads; give up rather than loop forever. */
@@ -222,4 +223,132 @@ void unseize_process(struct seized *s, bool kill_it)
 	free(s->t);
 	s->t = NULL;
 	s->nr = s->cap = 0;
+}
+
+static int add_proc(struct seized_tree *t, pid_t pid, pid_t ppid)
+{
+	struct seized_proc *sp;
+
+	for (size_t i = 0; i < t->nr; i++)
+		if (t->p[i].pid == pid)
+			return 0;
+	if (t->nr == SEIZE_MAX_PROCS) {
+		pr_err("pid %d: the tree has more than %d processes", (int)t->p[0].pid,
+		       SEIZE_MAX_PROCS);
+		return -E2BIG;
+	}
+	if (t->nr == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 16;
+		struct seized_proc *np = realloc(t->p, cap * sizeof(*np));
+
+		if (!np)
+			return -ENOMEM;
+		t->p = np;
+		t->cap = cap;
+	}
+	sp = &t->p[t->nr++];
+	memset(sp, 0, sizeof(*sp));
+	sp->pid = pid;
+	sp->ppid = ppid;
+	return 0;
+}
+
+/* The children of every thread of the frozen process sp, added to t. */
+static int add_children(struct seized_tree *t, size_t idx)
+{
+	for (size_t i = 0; i < t->p[idx].s.nr; i++) {
+		pid_t pid = t->p[idx].pid, tid = t->p[idx].s.t[i].tid;
+		char path[96], *text, *cur;
+		int ret;
+
+		snprintf(path, sizeof(path), "%d/task/%d/children", (int)pid, (int)tid);
+		ret = proc_read_file(path, 1 << 20, &text, NULL);
+		if (ret == -ENOENT)
+			continue;	/* a thread that just ended */
+		if (ret) {
+			pr_err_rc(ret, "pid %d: cannot read /proc/%s", (int)pid, path);
+			return ret;
+		}
+		for (cur = text; *cur;) {
+			char *end;
+			long child = strtol(cur, &end, 10);
+
+			if (end == cur)
+				break;
+			cur = end;
+			ret = add_proc(t, (pid_t)child, pid);
+			if (ret) {
+				free(text);
+				return ret;
+			}
+		}
+		free(text);
+	}
+	return 0;
+}
+
+/* Zombie: record its wait status instead of seizing it. 1 if it is one, 0 if not, -errno. */
+static int check_zombie(struct seized_proc *sp)
+{
+	struct proc_stat st;
+	int ret = proc_read_stat(sp->pid, 0, &st);
+
+	if (ret)
+		return ret;
+	if (st.state != 'Z')
+		return 0;
+	sp->zombie = true;
+	sp->exit_status = st.exit_code;
+	return 1;
+}
+
+int seize_tree(pid_t root, struct seized_tree *t)
+{
+	int ret;
+
+	memset(t, 0, sizeof(*t));
+	pr_info("pid %d: seizing the tree", (int)root);
+	ret = add_proc(t, root, 0);
+	if (ret)
+		return ret;
+	for (size_t i = 0; i < t->nr; i++) {
+		struct seized_proc *sp = &t->p[i];
+
+		ret = check_zombie(sp);
+		if (ret == 1 && i == 0) {
+			pr_err("pid %d: is a zombie", (int)root);
+			ret = -ESRCH;
+		}
+		if (ret == 1)
+			continue;
+		if (ret)
+			goto fail;
+		ret = seize_process(sp->pid, &sp->s);
+		/* It may have exited since its parent was frozen: then it is a zombie now. */
+		if (ret && i > 0 && check_zombie(sp) == 1)
+			continue;
+		if (ret)
+			goto fail;
+		ret = add_children(t, i);
+		if (ret)
+			goto fail;
+	}
+	pr_info("pid %d: seized a tree of %zu process(es)", (int)root, t->nr);
+	return 0;
+fail:
+	unseize_tree(t, false);
+	return ret;
+}
+
+void unseize_tree(struct seized_tree *t, bool kill_it)
+{
+	/* Kill every process first, so that none sees another die and reacts. */
+	if (kill_it)
+		for (size_t i = 0; i < t->nr; i++)
+			if (!t->p[i].zombie && t->p[i].s.nr && kill(t->p[i].pid, SIGKILL))
+				pr_perror("pid %d: cannot kill", (int)t->p[i].pid);
+	for (size_t i = 0; i < t->nr; i++)
+		unseize_process(&t->p[i].s, false);
+	free(t->p);
+	memset(t, 0, sizeof(*t));
 }

@@ -46,4 +46,35 @@ int seize_process(pid_t pid, struct seized *s);
  */
 void unseize_process(struct seized *s, bool kill);
 
+/*
+ * A process tree: the root and every descendant, each frozen (all its
+ * threads in a ptrace stop) before its children are listed, so that the
+ * set cannot change under us: a stopped process neither forks nor reaps.
+ * Zombies are recorded, not seized (ptrace refuses them).
+ */
+struct seized_proc {
+	pid_t pid;
+	pid_t ppid;		/* 0 for the root */
+	bool zombie;
+	int exit_status;	/* zombies: the wait status (stat field 52) */
+	struct seized s;	/* the threads; empty for a zombie */
+};
+
+struct seized_tree {
+	struct seized_proc *p;	/* parents before children, the root first; owned */
+	size_t nr, cap;
+};
+
+/* The longest tree lmig takes; a fork bomb is not migrated. */
+#define SEIZE_MAX_PROCS	4096
+
+/*
+ * Seize root and all its descendants. 0, or -errno (logged, naming the
+ * pid) with everything already seized let go again and t empty.
+ */
+int seize_tree(pid_t root, struct seized_tree *t);
+
+/* unseize_process() for every process of t (kill: SIGKILL each first); frees t. */
+void unseize_tree(struct seized_tree *t, bool kill);
+
 #endif
