@@ -57,7 +57,6 @@ int task_fill_args(struct rst_proc *p, struct rst_args *a)
 int task_restore_self(struct rst_proc *p)
 {
 	const TaskEntry *t = p->task;
-	const PstreeEntry *ps = p->pstree;
 	int ret;
 
 	if (t->root && strcmp(t->root, "/") != 0 && chroot(t->root)) {
@@ -74,20 +73,6 @@ int task_restore_self(struct rst_proc *p)
 		umask(t->umask);
 	if (t->comm)
 		prctl(PR_SET_NAME, t->comm, 0, 0, 0);
-	/*
-	 * A session or group it led is recreated; one it joined stays lmig's
-	 * (restoring into a foreign session takes the shell job along).
-	 */
-	if (ps->sid == p->pid) {
-		if (setsid() < 0) {
-			ret = -errno;
-			pr_perror("pid %u: cannot recreate its session", p->pid);
-			return ret;
-		}
-	} else if (ps->pgid == p->pid && setpgid(0, 0)) {
-		ret = -errno;
-		pr_perror("pid %u: cannot recreate its process group", p->pid);
-		return ret;
-	}
+	/* Session and process group: tree.c, before the children are created. */
 	return 0;
 }
