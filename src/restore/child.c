@@ -14,6 +14,7 @@
 #include "log.h"
 #include "restore/bootstrap.h"
 #include "restore/restore.h"
+#include "restore/tree.h"
 
 static void send_report(int fd, int rc, const char *msg)
 {
@@ -111,18 +112,31 @@ err:
 
 void restore_child(struct restore_ctx *ctx, struct rst_proc *p, int report_fd, int go_fd)
 {
-	int *scratch = calloc(p->nr_fds ? p->nr_fds : 1, sizeof(int)), keep[2], ret;
+	int *scratch, keep[2], ret;
 	struct bootstrap *b = NULL;
+	char msg[sizeof(((struct rst_report *)0)->msg)] = "";
 	sigset_t all;
 	char go;
 
 	/* Nothing may interrupt us half-way; the restored mask comes with sigreturn. */
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, NULL);
-	/* lmig seizes us with ptrace first. */
+	/* Our session or group, our children; then lmig seizes us and says go. */
+	ret = tree_create(ctx, p, msg, sizeof(msg));
+	send_report(report_fd, ret, msg[0] ? msg : NULL);
+	if (ret)
+		_exit(1);
 	if (read(go_fd, &go, 1) != 1)
 		_exit(1);
 	close(go_fd);
+	ret = tree_join_group(ctx, p, msg, sizeof(msg));
+	if (ret) {
+		send_report(report_fd, ret, msg);
+		_exit(1);
+	}
+	if (p->pstree->zombie)
+		tree_die_as_zombie(p);
+	scratch = calloc(p->nr_fds ? p->nr_fds : 1, sizeof(int));
 	if (!scratch) {
 		send_report(report_fd, -ENOMEM, "out of memory");
 		_exit(1);

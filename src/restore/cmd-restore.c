@@ -11,19 +11,8 @@
 #include "log.h"
 #include "restore/namespaces.h"
 #include "restore/restore.h"
+#include "restore/tree.h"
 #include "restore/sk-inet.h"
-
-/* Bound on the child's preparation (reading pages is the slow part). */
-#define RESTORE_TIMEOUT_MS	(300 * 1000)
-
-static void kill_child(pid_t pid)
-{
-	int status;
-
-	kill(pid, SIGKILL);
-	while (waitpid(pid, &status, __WALL) < 0 && errno == EINTR)
-		;
-}
 
 /* Stay the parent of the restored process: its exit status is ours. */
 static int wait_exit(pid_t pid)
@@ -57,43 +46,18 @@ int restore_start(struct restore_ctx *ctx, void (*after_clone)(void *arg), void 
 {
 	const struct action_scripts *scripts = &ctx->opts->scripts;
 	const char *dir = ctx->opts->images_dir;
-	int report[2] = { -1, -1 }, go[2] = { -1, -1 }, ret;
 	struct sk_inet_lock lock;
+	int ret;
 	pid_t pid = -1;
 
 	/* Until the sockets are back, their packets must not meet a host without them. */
 	ret = sk_inet_lock_network(ctx, (int)ctx->procs[0].pid, scripts, dir, &lock);
 	if (ret)
 		return ret;
-	if (pipe2(report, O_CLOEXEC) || pipe2(go, O_CLOEXEC)) {
-		ret = -errno;
-		pr_perror("cannot create pipes to the restored process");
-		goto out;
-	}
-	pid = restore_clone(ctx, &ctx->procs[0], report[1], go[0]);
-	if (after_clone)
-		after_clone(arg);
-	if (pid < 0) {
-		ret = pid;
-		goto out;
-	}
-	close(report[1]);
-	report[1] = -1;
-	/* Seized before it starts, so that it cannot outrun the end of rt_sigreturn. */
-	if (ptrace(PTRACE_SEIZE, pid, NULL,
-		   (void *)(long)(PTRACE_O_TRACESYSGOOD | PTRACE_O_EXITKILL))) {
-		ret = -errno;
-		pr_perror("pid %d: cannot ptrace the restored process", (int)pid);
-		goto out_kill;
-	}
-	if (write(go[1], "g", 1) != 1) {
-		ret = -errno;
-		pr_perror("pid %d: cannot start the restored process", (int)pid);
-		goto out_kill;
-	}
-	ret = restore_finish(pid, report[0], RESTORE_TIMEOUT_MS);
+	/* The whole tree, every process caught at the end of rt_sigreturn, then let go. */
+	ret = restore_tree(ctx, after_clone, arg, &pid);
 	if (ret)
-		goto out_kill;
+		goto out;
 	pr_info("pid %d: restored", (int)pid);
 	ret = action_scripts_run(scripts, ACT_POST_RESTORE, pid, dir);
 	if (ret)
@@ -105,17 +69,11 @@ int restore_start(struct restore_ctx *ctx, void (*after_clone)(void *arg), void 
 	goto out;
 
 out_kill:
-	kill_child(pid);
+	restore_tree_kill(ctx, pid);
 out:
 	if (ret) {
 		sk_inet_unlock_network(&lock, false, scripts, dir);
 		action_scripts_run(scripts, ACT_ROLLBACK, (int)ctx->procs[0].pid, dir);
-	}
-	for (int i = 0; i < 2; i++) {
-		if (report[i] >= 0)
-			close(report[i]);
-		if (go[i] >= 0)
-			close(go[i]);
 	}
 	return ret;
 }

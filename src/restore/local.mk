@@ -8,3 +8,5 @@ liblmig_a_SOURCES += %reldir%/child.c %reldir%/finish.c
 liblmig_a_SOURCES += %reldir%/restorer-args.h %reldir%/restorer-blob.h
 liblmig_a_SOURCES += %reldir%/sk-inet.c %reldir%/sk-inet.h
 liblmig_a_SOURCES += %reldir%/namespaces.c %reldir%/namespaces.h
+liblmig_a_SOURCES += %reldir%/tree.c %reldir%/tree.h
+liblmig_a_SOURCES += %reldir%/shmem.c %reldir%/shmem.h

@@ -13,6 +13,7 @@
 #include "log.h"
 #include "image/image.h"
 #include "restore/restore.h"
+#include "restore/tree.h"
 
 /* Every record of an image into a grown array. -ENOENT (not logged) when it is missing. */
 static int read_all(int dirfd, enum img_type type, uint32_t id, void ***out, size_t *nr)
@@ -128,11 +129,6 @@ int restore_read_tree(struct restore_ctx *ctx)
 		       ctx->opts->images_dir, ctx->pstree[0]->pid, ctx->inv->root_pid);
 		return -EINVAL;
 	}
-	if (ctx->nr_pstree > 1) {
-		pr_err("%s: a tree of %zu processes; restore brings back one process so far",
-		       ctx->opts->images_dir, ctx->nr_pstree);
-		return -ENOTSUP;
-	}
 	ctx->procs = calloc(ctx->nr_pstree, sizeof(*ctx->procs));
 	if (!ctx->procs)
 		return -ENOMEM;
@@ -142,15 +138,13 @@ int restore_read_tree(struct restore_ctx *ctx)
 
 		p->pid = ctx->pstree[i]->pid;
 		p->pstree = ctx->pstree[i];
-		if (p->pstree->zombie) {
-			pr_err("pid %u: is a zombie; restoring zombies is not supported yet", p->pid);
-			return -ENOTSUP;
-		}
+		if (p->pstree->zombie)
+			continue;	/* no images: it only has to die again */
 		ret = read_proc(ctx, p);
 		if (ret)
 			return ret;
 	}
-	return 0;
+	return restore_check_tree(ctx);
 }
 
 int restore_read_files(struct restore_ctx *ctx)

@@ -100,6 +100,20 @@ struct restore_ctx {
 	size_t nr_files;
 	struct rst_proc *procs;		/* parents before children */
 	size_t nr_procs;
+	/* The tree's pipes (tree.c), by index in procs: the restored processes' ends. */
+	int *report_fds, *go_fds;
+	pid_t outside_pgid;		/* lmig's group: the root's when its own is gone (tree.c) */
+	/* Pipes with ends in several processes, made once by lmig and inherited (tree.c). */
+	struct rst_shared_pipe *shared_pipes;
+	size_t nr_shared_pipes;
+	/* Shared anonymous memory, one object per shmid, made by lmig and inherited (shmem.c). */
+	struct rst_shmem *shmem;
+	size_t nr_shmem;
+};
+
+struct rst_shared_pipe {
+	uint64_t pipe_id;
+	int fds[2];		/* both ends, its queued data written back already */
 };
 
 /*

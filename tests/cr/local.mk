@@ -52,3 +52,6 @@ check_PROGRAMS += %reldir%/strict
 TASK_SCRIPT_TESTS = %reldir%/seccomp-strict.sh %reldir%/rlimit-above.sh %reldir%/selinux-enabled.sh
 TESTS += $(TASK_SCRIPT_TESTS)
 EXTRA_DIST += $(TASK_SCRIPT_TESTS)
+CR_TESTS += %reldir%/tree.cr
+%canon_reldir%_tree_cr_SOURCES = %reldir%/tree.c
+%canon_reldir%_tree_cr_LDADD = %reldir%/libcrtest.a
