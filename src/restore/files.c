@@ -10,6 +10,7 @@
 
 #include "log.h"
 #include "restore/restore.h"
+#include "restore/tree.h"
 #include "restore/sk-inet.h"
 
 /* Open flags that made the file rather than describe how it is open. */
@@ -143,6 +144,7 @@ static int open_reg(const FileEntry *fe, const char **what)
 static int open_pipe(struct files_state *st, const FileEntry *fe, const char **what)
 {
 	const PipeEntry *pe = fe->pipe;
+	const struct rst_shared_pipe *shared;
 	struct pipe_slot *slot = NULL;
 	int end, fd, ret;
 
@@ -153,6 +155,20 @@ static int open_pipe(struct files_state *st, const FileEntry *fe, const char **w
 	for (size_t i = 0; i < st->nr_pipes; i++)
 		if (st->pipes[i].id == pe->pipe_id)
 			slot = &st->pipes[i];
+	/* A pipe between processes of the tree: lmig made it, we inherited it. */
+	shared = tree_shared_pipe(st->ctx, pe->pipe_id);
+	if (shared) {
+		*what = "cannot set up the shared pipe end";
+		fd = fcntl(shared->fds[pe->write_end ? 1 : 0], F_DUPFD_CLOEXEC, st->base);
+		if (fd < 0)
+			return -errno;
+		if (fcntl(fd, F_SETFL, pe->flags & ~CREATE_FLAGS) < 0) {
+			ret = -errno;
+			close(fd);
+			return ret;
+		}
+		return fd;
+	}
 	if (!slot) {
 		struct pipe_slot *np = realloc(st->pipes, (st->nr_pipes + 1) * sizeof(*np));
 
