@@ -13,6 +13,7 @@
 #include "image/pages.h"
 #include "restore/bootstrap.h"
 #include "restore/restore.h"
+#include "restore/shmem.h"
 
 static bool vma_is_special(const VmaEntry *v)
 {
@@ -77,7 +78,8 @@ static int deleted_shared_file(uint32_t pid, const VmaEntry *v)
 	return fd;
 }
 
-static int premap_one(uint32_t pid, const VmaEntry *v, uint64_t at)
+static int premap_one(const struct restore_ctx *ctx, uint32_t pid, const VmaEntry *v,
+		      uint64_t at)
 {
 	size_t len = v->end - v->start;
 	int prot = PROT_READ | PROT_WRITE, flags = MAP_FIXED, fd = -1, ret = 0;
@@ -91,6 +93,16 @@ static int premap_one(uint32_t pid, const VmaEntry *v, uint64_t at)
 		flags |= MAP_PRIVATE | MAP_ANONYMOUS;
 		break;
 	case VMA_KIND__VMA_ANON_SHARED:
+		/* The tree's one object for this shmid (shmem.c), shared with the other processes. */
+		fd = v->has_shmid ? shmem_fd(ctx, v->shmid) : -1;
+		if (fd >= 0) {
+			fd = dup(fd);	/* closed below like any other */
+			if (fd < 0)
+				return -errno;
+			flags |= MAP_SHARED;
+			off = v->has_pgoff ? (off_t)v->pgoff : 0;
+			break;
+		}
 		flags |= MAP_SHARED | MAP_ANONYMOUS;
 		break;
 	case VMA_KIND__VMA_FILE_PRIVATE:
@@ -280,7 +292,7 @@ int mem_premap(struct restore_ctx *ctx, struct rst_proc *p, struct bootstrap *b)
 		if (st && vma_takes_staging(v))
 			ret = move_staged(p->pid, v, st, bootstrap_premap_addr(b, i));
 		else
-			ret = premap_one(p->pid, v, bootstrap_premap_addr(b, i));
+			ret = premap_one(ctx, p->pid, v, bootstrap_premap_addr(b, i));
 		if (ret)
 			return ret;
 		rv[n].src = bootstrap_premap_addr(b, i);
