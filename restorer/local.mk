@@ -2,7 +2,9 @@
 # restored process (see src/restore/restorer-args.h). Built with
 # BLOB_CFLAGS, linked at 0 with restorer.lds, flattened with objcopy and
 # embedded in liblmig.a by src/restore/restorer-blob.S (.incbin).
-RESTORER_OBJS = %reldir%/head.o %reldir%/restorer.o %reldir%/string.o
+# In the order of a shell glob: tests/restore/freestanding.sh relinks "$d"/*.o.
+RESTORER_OBJS = %reldir%/creds.o %reldir%/head.o %reldir%/restorer.o %reldir%/seccomp.o \
+	%reldir%/string.o %reldir%/task-state.o
 RESTORER_LINK_FLAGS = -nostdlib -static -Wl,--no-dynamic-linker -Wl,--build-id=none \
 	-Wl,-z,noexecstack -Wl,-T,$(top_srcdir)/%reldir%/restorer.lds
 # -fvisibility=hidden: no GOT indirection for the blob's own symbols.
@@ -10,7 +12,17 @@ RESTORER_BLOB_FLAGS = $(BLOB_CFLAGS) -fvisibility=hidden
 
 %reldir%/head.o: %reldir%/head.S
 	$(AM_V_CC)$(MKDIR_P) $(@D) && $(CC) $(RESTORER_BLOB_FLAGS) -c -o $@ $<
-%reldir%/restorer.o: %reldir%/restorer.c src/restore/restorer-args.h nolibc/syscall.h nolibc/string.h
+%reldir%/restorer.o: %reldir%/restorer.c src/restore/restorer-args.h src/restore/restorer-task.h \
+	%reldir%/task-state.h nolibc/syscall.h nolibc/string.h
+	$(AM_V_CC)$(MKDIR_P) $(@D) && $(CC) $(RESTORER_BLOB_FLAGS) -c -o $@ $<
+# Task state (src/restore/restorer-task.h): one object per kind.
+RESTORER_TASK_DEPS = %reldir%/task-state.h src/restore/restorer-args.h \
+	src/restore/restorer-task.h nolibc/syscall.h
+%reldir%/task-state.o: %reldir%/task-state.c $(RESTORER_TASK_DEPS) src/compat.h
+	$(AM_V_CC)$(MKDIR_P) $(@D) && $(CC) $(RESTORER_BLOB_FLAGS) -c -o $@ $<
+%reldir%/creds.o: %reldir%/creds.c $(RESTORER_TASK_DEPS)
+	$(AM_V_CC)$(MKDIR_P) $(@D) && $(CC) $(RESTORER_BLOB_FLAGS) -c -o $@ $<
+%reldir%/seccomp.o: %reldir%/seccomp.c $(RESTORER_TASK_DEPS)
 	$(AM_V_CC)$(MKDIR_P) $(@D) && $(CC) $(RESTORER_BLOB_FLAGS) -c -o $@ $<
 %reldir%/string.o: nolibc/string.c nolibc/string.h
 	$(AM_V_CC)$(MKDIR_P) $(@D) && $(CC) $(RESTORER_BLOB_FLAGS) -c -o $@ $<
@@ -24,4 +36,5 @@ liblmig_a_SOURCES += src/restore/restorer-blob.S
 src/restore/restorer-blob.$(OBJEXT): %reldir%/restorer.bin
 
 CLEANFILES += $(RESTORER_OBJS) %reldir%/restorer.elf %reldir%/restorer.bin
-EXTRA_DIST += %reldir%/head.S %reldir%/restorer.c %reldir%/restorer.lds
+EXTRA_DIST += %reldir%/head.S %reldir%/restorer.c %reldir%/restorer.lds \
+	%reldir%/task-state.h %reldir%/task-state.c %reldir%/creds.c %reldir%/seccomp.c

@@ -20,6 +20,7 @@
 #include "syscall.h"
 #include "string.h"
 #include "restore/restorer-args.h"
+#include "task-state.h"
 
 #define RSEQ_FLAG_UNREGISTER	1
 
@@ -245,6 +246,9 @@ void restorer_thread(struct rst_thread *t)
 	enum rst_step step = RST_STEP_NONE;
 	long ret = restore_thread(t, &step);
 
+	if (ret == 0)
+		ret = rst_task_thread(&args->task, &t->task, &step);
+
 	if (ret < 0) {
 		int32_t none = 0;
 
@@ -309,6 +313,9 @@ void restorer_main(struct rst_args *args)
 	if (ret < 0)
 		fail(args, ret, step);
 	create_threads(args);
+	ret = rst_task_leader(&args->task, &leader->task, args->nr_threads, &step);
+	if (ret < 0)
+		fail(args, ret, step);
 
 	report(args, 0, RST_STEP_NONE);
 	/*

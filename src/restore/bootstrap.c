@@ -216,7 +216,7 @@ int bootstrap_create(struct restore_ctx *ctx, struct rst_proc *p, struct bootstr
 		threads_len += sizeof(struct rst_thread) + 4096 + 256 +
 			       (p->cores[i]->has_xsave ? p->cores[i]->xsave.len : 0);
 	b->args_len = round_up(sizeof(struct rst_args) + b->nr_vmas * sizeof(struct rst_vma) +
-			       RST_AUXV_MAX * 8 + threads_len, psz);
+			       RST_AUXV_MAX * 8 + threads_len + task_args_size(p), psz);
 	stack_len = STACK_LEN + (p->nr_cores ? p->nr_cores - 1 : 0) * (uint64_t)RST_THREAD_STACK;
 	for (unsigned int i = 0; i < tmp.nr_special; i++)
 		park_len += tmp.special[i].len;

@@ -83,7 +83,7 @@ static int prepare(struct restore_ctx *ctx, struct rst_proc *p, int *report_fd,
 	if (!ret)
 		ret = mem_fill_args(ctx, p, a, b, exe_fd);
 	if (!ret)
-		ret = task_fill_args(p, a);
+		ret = task_fill_args(ctx, p, a, b);
 	if (!ret)
 		ret = core_prepare(ctx, p, b);
 	if (!ret)

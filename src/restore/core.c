@@ -210,7 +210,7 @@ static int prepare_thread(const struct rst_proc *p, const CoreEntry *core, struc
 		t->sched_priority = core->has_sched_priority ? core->sched_priority : 0;
 		t->nice = core->has_nice ? core->nice : 0;
 	}
-	return 0;
+	return task_fill_thread(p, core, b, &t->task);
 }
 
 int core_prepare(struct restore_ctx *ctx, struct rst_proc *p, struct bootstrap *b)

@@ -37,6 +37,20 @@ static const char *step_name(uint32_t step)
 		[RST_STEP_REPORT] = "report",
 		[RST_STEP_CLONE_THREAD] = "creating a thread with its tid (clone3 set_tid)",
 		[RST_STEP_SCHED] = "a thread's scheduling policy or nice value",
+		[RST_STEP_PERSONALITY] = "personality",
+		[RST_STEP_TIMERS] = "POSIX timers (created with their ids, then armed)",
+		[RST_STEP_SIGQUEUE] = "queueing its pending signals again",
+		[RST_STEP_RLIMITS] = "rlimits",
+		[RST_STEP_GROUPS] = "supplementary groups",
+		[RST_STEP_SECUREBITS] = "securebits",
+		[RST_STEP_UIDS] = "uids and gids",
+		[RST_STEP_CAPS] = "capability sets",
+		[RST_STEP_BSET] = "capability bounding set",
+		[RST_STEP_AMBIENT] = "ambient capabilities",
+		[RST_STEP_PRCTL] = "prctl values (pdeath_sig, timerslack, dumpable, subreaper, "
+				   "THP, no_new_privs)",
+		[RST_STEP_LSM] = "SELinux context",
+		[RST_STEP_SECCOMP] = "seccomp filters",
 	};
 
 	return step < RST_STEP_MAX && names[step] ? names[step] : "an unknown step";
@@ -222,7 +236,7 @@ static int seize_thread(pid_t pid, pid_t tid, int timeout_ms)
 	int status, ret;
 
 	if (ptrace(PTRACE_SEIZE, tid, NULL,
-		   (void *)(long)(PTRACE_O_TRACESYSGOOD | PTRACE_O_EXITKILL)) ||
+		   (void *)(PTRACE_O_TRACESYSGOOD | PTRACE_O_EXITKILL | task_seize_seccomp_opt(pid, tid))) ||
 	    ptrace(PTRACE_INTERRUPT, tid, NULL, NULL)) {
 		ret = -errno;
 		pr_perror("pid %d: cannot seize its thread %d", (int)pid, (int)tid);

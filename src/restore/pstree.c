@@ -104,10 +104,6 @@ static int read_proc(struct restore_ctx *ctx, struct rst_proc *p)
 	ret = read_all(ctx->dirfd, IMG_FDINFO, p->pid, (void ***)&p->fds, &p->nr_fds);
 	if (ret && ret != -ENOENT)
 		return ret;
-	if (p->task->n_seccomp) {
-		pr_err("pid %u: has seccomp filters, which restore does not bring back yet", p->pid);
-		return -ENOTSUP;
-	}
 	return 0;
 }
 

@@ -211,8 +211,26 @@ int mem_fill_args(struct restore_ctx *ctx, struct rst_proc *p, struct rst_args *
 
 /* Build every thread's rt_sigframe and struct rst_thread in the args area (core.c). */
 int core_prepare(struct restore_ctx *ctx, struct rst_proc *p, struct bootstrap *b);
-/* The sigactions and itimers (task.c). */
-int task_fill_args(struct rst_proc *p, struct rst_args *a);
+/*
+ * task.c: the task state of restorer-task.h (sigactions, itimers, POSIX
+ * timers, pending signals, rlimits, creds, prctl values, seccomp, LSM
+ * label) into the args area. Refuses (-errno, logged, naming what) what
+ * lmig cannot give back as saved: a hard rlimit above its own without
+ * CAP_SYS_RESOURCE, a capability it lacks. task_args_size() bounds the
+ * bytes both take from the args area.
+ */
+size_t task_args_size(const struct rst_proc *p);
+int task_fill_args(struct restore_ctx *ctx, struct rst_proc *p, struct rst_args *a,
+		   struct bootstrap *b);
+/*
+ * PTRACE_O_SUSPEND_SECCOMP when thread tid of pid is under a seccomp
+ * filter (the restorer installs them before lmig seizes the threads),
+ * else 0: the blob's last syscalls and lmig's unmap must pass them.
+ */
+long task_seize_seccomp_opt(pid_t pid, pid_t tid);
+/* One thread's pending signals (called for each thread by core_prepare). */
+int task_fill_thread(const struct rst_proc *p, const CoreEntry *core, struct bootstrap *b,
+		     struct rst_thread_task *tt);
 /* cwd, root, umask, session and group: done by the child itself (task.c). */
 int task_restore_self(struct rst_proc *p);
 

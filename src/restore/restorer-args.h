@@ -31,6 +31,7 @@
 
 #include <stdint.h>
 
+#include "restore/restorer-task.h"
 
 #define RST_ARGS_MAGIC		0x6c6d6967525354ULL	/* "lmigRST" */
 /* Offset in the blob of "syscall; ud2", which lmig uses to unmap the region. */
@@ -61,6 +62,20 @@ enum rst_step {
 	RST_STEP_REPORT,
 	RST_STEP_CLONE_THREAD,
 	RST_STEP_SCHED,
+	/* task state (restorer-task.h) */
+	RST_STEP_PERSONALITY,
+	RST_STEP_TIMERS,
+	RST_STEP_SIGQUEUE,
+	RST_STEP_RLIMITS,
+	RST_STEP_GROUPS,
+	RST_STEP_SECUREBITS,
+	RST_STEP_UIDS,
+	RST_STEP_CAPS,
+	RST_STEP_BSET,
+	RST_STEP_AMBIENT,
+	RST_STEP_PRCTL,
+	RST_STEP_LSM,
+	RST_STEP_SECCOMP,
 	RST_STEP_MAX,
 };
 
@@ -158,6 +173,8 @@ struct rst_args {
 	int32_t thread_rc;	/* the first failure of a thread other than the leader */
 	uint32_t thread_step;
 	uint32_t pad;
+
+	struct rst_task task;	/* restorer-task.h */
 };
 
 /* One thread's own state, restored by the thread itself. */
@@ -180,6 +197,7 @@ struct rst_thread {
 	uint64_t gs_base;
 	/* rt_sigreturn runs with %rsp here: &rt_sigframe.uc, prepared by lmig. */
 	uint64_t sigframe_sp;
+	struct rst_thread_task task;	/* restorer-task.h */
 };
 
 #endif

@@ -21,7 +21,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 ${CC:-cc} -nostdlib -static -Wl,--no-dynamic-linker -Wl,--build-id=none -Wl,-z,noexecstack \
 	-Wl,--defsym=RESTORER_BASE=0x7f0000000000 -Wl,-T,"$top_srcdir/restorer/restorer.lds" \
-	-o "$tmp/moved.elf" "$d/head.o" "$d/restorer.o" "$d/string.o" || fail "cannot relink it"
+	-o "$tmp/moved.elf" "$d"/*.o || fail "cannot relink it"
 objcopy -O binary "$tmp/moved.elf" "$tmp/moved.bin" || fail "objcopy failed"
 cmp -s "$d/restorer.bin" "$tmp/moved.bin" || fail "its bytes depend on where it is linked"
 gadget=$(od -An -tx1 -j16 -N2 "$d/restorer.bin" | tr -d ' ')
