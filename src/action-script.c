@@ -28,10 +28,14 @@ const char *action_stage_name(enum action_stage stage)
 
 int action_scripts_add(struct action_scripts *s, const char *path)
 {
-	if (!path || !path[0])
+	if (!path || !path[0]) {
+		pr_err("--action-script: an empty script");
 		return -EINVAL;
-	if (s->n >= ACTION_SCRIPTS_MAX)
+	}
+	if (s->n >= ACTION_SCRIPTS_MAX) {
+		pr_err("--action-script '%s': more than %d scripts", path, ACTION_SCRIPTS_MAX);
 		return -E2BIG;
+	}
 	s->path[s->n++] = path;
 	return 0;
 }

@@ -41,7 +41,7 @@ struct action_scripts {
 /* "network-lock", "post-dump", ... */
 const char *action_stage_name(enum action_stage stage);
 
-/* Append a script; -E2BIG beyond ACTION_SCRIPTS_MAX, -EINVAL for "". */
+/* Append a script; -E2BIG beyond ACTION_SCRIPTS_MAX, -EINVAL for "" (both logged). */
 int action_scripts_add(struct action_scripts *s, const char *path);
 
 /*

@@ -1,15 +1,15 @@
-#define LOG_PREFIX "precopy: "
 #include "config.h"
+#include <errno.h>
 #include <signal.h>
 
 #include "cmd.h"
-#include "log.h"
 #include "dump/precopy.h"
 #include "precopy-opts.h"
 
 int cmd_precopy(int argc, char **argv)
 {
 	struct precopy_opts o;
+	int ret;
 
 	if (precopy_parse_opts(argc, argv, &o) < 0)
 		return LMIG_EXIT_USAGE;
@@ -17,11 +17,10 @@ int cmd_precopy(int argc, char **argv)
 		precopy_usage();
 		return LMIG_EXIT_OK;
 	}
-	if (o.tcp_established) {
-		pr_err("--tcp-established: migrating TCP connections is not supported yet");
-		return LMIG_EXIT_UNSUPPORTED;
-	}
 	/* A page server that goes away must be an error return, not a signal. */
 	signal(SIGPIPE, SIG_IGN);
-	return precopy_run(&o) ? LMIG_EXIT_FAIL : LMIG_EXIT_OK;
+	ret = precopy_run(&o);
+	if (ret == -ENOTSUP)
+		return LMIG_EXIT_UNSUPPORTED;
+	return ret ? LMIG_EXIT_FAIL : LMIG_EXIT_OK;
 }

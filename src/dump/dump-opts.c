@@ -73,11 +73,8 @@ int dump_parse_opts(int argc, char **argv, struct dump_opts *o)
 			o->tcp_established = true;
 			break;
 		case OPT_ACTION_SCRIPT:
-			if (action_scripts_add(&o->scripts, optarg)) {
-				pr_err("--action-script: '%s': empty, or more than %d scripts", optarg,
-				       ACTION_SCRIPTS_MAX);
+			if (action_scripts_add(&o->scripts, optarg))
 				return -EINVAL;
-			}
 			break;
 		case 'h':
 			o->help = true;

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "action-script.h"
 #include "cli.h"
 #include "log.h"
 #include "precopy-opts.h"
@@ -21,6 +22,8 @@ void precopy_usage(void)
 	       "      --tracker T          uffd-wp or soft-dirty (default: what `lmig check` picks)\n"
 	       "      --compress lz4       compress page runs when it pays\n"
 	       "      --tcp-established    migrate established TCP connections\n"
+	       "      --action-script S    run S (sh -c) at the stages network-lock, post-dump,\n"
+	       "                           network-unlock and rollback (repeatable)\n"
 	       "      --leave-running      keep the source running after success\n"
 	       "      --stats-json FILE    write a JSON summary of the migration\n"
 	       "      --auth-key FILE      shared key proving both peers\n"
@@ -37,6 +40,7 @@ enum {
 	OPT_LEAVE_RUNNING,
 	OPT_STATS_JSON,
 	OPT_AUTH_KEY,
+	OPT_ACTION_SCRIPT,
 };
 
 static bool one_of(const char *v, const char *const *allowed)
@@ -61,6 +65,7 @@ int precopy_parse_opts(int argc, char **argv, struct precopy_opts *o)
 		{ "leave-running", no_argument, NULL, OPT_LEAVE_RUNNING },
 		{ "stats-json", required_argument, NULL, OPT_STATS_JSON },
 		{ "auth-key", required_argument, NULL, OPT_AUTH_KEY },
+		{ "action-script", required_argument, NULL, OPT_ACTION_SCRIPT },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -134,6 +139,10 @@ int precopy_parse_opts(int argc, char **argv, struct precopy_opts *o)
 			break;
 		case OPT_AUTH_KEY:
 			o->auth_key = optarg;
+			break;
+		case OPT_ACTION_SCRIPT:
+			if (action_scripts_add(&o->scripts, optarg))
+				return -EINVAL;
 			break;
 		case 'h':
 			o->help = true;

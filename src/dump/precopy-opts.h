@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "action-script.h"
+
 struct precopy_opts {
 	pid_t pid;
 	char host[256];
@@ -22,6 +24,7 @@ struct precopy_opts {
 	bool tcp_established;
 	const char *stats_json;
 	const char *auth_key;
+	struct action_scripts scripts;	/* --action-script */
 	bool help;
 };
 

@@ -590,6 +590,11 @@ static int freeze_and_commit(struct precopy_ctx *ctx, struct dump_ctx *dc, uint3
 	/* Nothing more to track: closing the userfaultfd unregisters every area. */
 	tracker_close(ctx->t);
 	ctx->t = NULL;
+	/* The state has left: the source lets go of what it holds for the service (its address). */
+	phase = "the post-dump action script";
+	ret = action_scripts_run(&dc->opts->scripts, ACT_POST_DUMP, ctx->pid, dc->opts->images_dir);
+	if (ret)
+		goto fail;
 	phase = "committing";
 	ret = tp_send_commit(ctx->c);
 	if (ret)
@@ -635,7 +640,12 @@ int precopy_run(const struct precopy_opts *o)
 		.auth_key_file = o->auth_key,
 		.compress = o->compress_lz4,
 	};
-	struct dump_opts dopts = { .pid = o->pid, .leave_running = o->leave_running };
+	struct dump_opts dopts = {
+		.pid = o->pid,
+		.leave_running = o->leave_running,
+		.tcp_established = o->tcp_established,
+		.scripts = o->scripts,
+	};
 	uint64_t t_start = now_ns(), t_freeze = 0, t_commit = 0, t_end;
 	char dir[PATH_MAX];
 	struct dump_ctx dc;
@@ -706,6 +716,7 @@ out:
 		unseize_process(&dc.seized, false);
 		if (ctx.c && ctx.why[0])
 			tp_send_result(ctx.c, TP_ABORTED, ctx.why);
+		action_scripts_run(&o->scripts, ACT_ROLLBACK, o->pid, dir);
 		pr_err("pid %d: migration failed: %s; the process goes on running here, unchanged",
 		       (int)o->pid, ctx.why[0] ? ctx.why : strerror(-ret));
 	}

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "action-script.h"
 #include "cli.h"
 #include "log.h"
 #include "pageserver-opts.h"
@@ -21,6 +22,9 @@ void pageserver_usage(void)
 	       "      --keep-going         serve further migrations after one ends\n"
 	       "      --auth-key FILE      shared key proving both peers\n"
 	       "      --insecure           listen beyond loopback without authentication\n"
+	       "      --action-script S    run S (sh -c) at the restore's stages pre-restore,\n"
+	       "                           network-lock, post-restore, network-unlock and\n"
+	       "                           rollback (repeatable)\n"
 	       "  -h, --help               this help\n");
 }
 
@@ -31,6 +35,7 @@ enum {
 	OPT_KEEP_GOING,
 	OPT_AUTH_KEY,
 	OPT_INSECURE,
+	OPT_ACTION_SCRIPT,
 };
 
 int pageserver_parse_opts(int argc, char **argv, struct pageserver_opts *o)
@@ -43,6 +48,7 @@ int pageserver_parse_opts(int argc, char **argv, struct pageserver_opts *o)
 		{ "keep-going", no_argument, NULL, OPT_KEEP_GOING },
 		{ "auth-key", required_argument, NULL, OPT_AUTH_KEY },
 		{ "insecure", no_argument, NULL, OPT_INSECURE },
+		{ "action-script", required_argument, NULL, OPT_ACTION_SCRIPT },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -83,6 +89,10 @@ int pageserver_parse_opts(int argc, char **argv, struct pageserver_opts *o)
 		case OPT_INSECURE:
 			o->insecure = true;
 			break;
+		case OPT_ACTION_SCRIPT:
+			if (action_scripts_add(&o->scripts, optarg))
+				return -EINVAL;
+			break;
 		case 'h':
 			o->help = true;
 			return 0;
@@ -98,6 +108,10 @@ int pageserver_parse_opts(int argc, char **argv, struct pageserver_opts *o)
 	}
 	if (!o->port) {
 		pr_err("--port is required; see 'lmig pageserver --help'");
+		return -EINVAL;
+	}
+	if (o->images_dir && o->scripts.n) {
+		pr_err("--action-script runs at a restore: with --images-dir nothing is restored");
 		return -EINVAL;
 	}
 	return 0;

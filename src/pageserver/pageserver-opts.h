@@ -8,6 +8,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "action-script.h"
+
 struct pageserver_opts {
 	uint16_t port;
 	const char *address;	/* NULL: loopback unless authenticated or --insecure */
@@ -16,6 +18,7 @@ struct pageserver_opts {
 	bool keep_going;
 	const char *auth_key;
 	bool insecure;
+	struct action_scripts scripts;	/* --action-script, for the restore */
 	bool help;
 };
 

@@ -349,20 +349,25 @@ static void drop_staging(void *arg)
 /* Restore the migrated process here, from the staging. */
 static int restore_here(struct session *s, pid_t *pid)
 {
-	struct restore_opts ro = { .images_dir = s->dir, .detach = true };
+	struct restore_opts ro = { .images_dir = s->dir, .detach = true, .scripts = s->o->scripts };
 	struct restore_ctx rc = { .opts = &ro, .dirfd = s->dirfd, .page_size = TPW_PAGE_SIZE };
 	int ret;
 
+	ret = action_scripts_run(&ro.scripts, ACT_PRE_RESTORE, 0, s->dir);
+	if (ret) {
+		set_why(s, "the pre-restore action script failed (see the page server's log)");
+		goto out_rollback;
+	}
 	ret = restore_load(&rc);
 	if (ret) {
 		set_why(s, "the state images do not load: %s", strerror(-ret));
-		goto out;
+		goto out_rollback;
 	}
 	if (fault_hit(s->fault, FAULT_PS_FAIL_RESTORE, 0)) {
 		pr_err("failing the restore on purpose (LMIG_FAULT)");
 		set_why(s, "restore failed on purpose (LMIG_FAULT=pageserver-fail-restore)");
 		ret = -ECANCELED;
-		goto out;
+		goto out_rollback;
 	}
 	for (size_t i = 0; i < rc.nr_procs; i++) {
 		struct rst_proc *p = &rc.procs[i];
@@ -372,11 +377,11 @@ static int restore_here(struct session *s, pid_t *pid)
 			pr_err("pid %u: no pages were staged for it", p->pid);
 			set_why(s, "no pages were staged for pid %u", p->pid);
 			ret = -EPROTO;
-			goto out;
+			goto out_rollback;
 		}
 		ret = staging_trim(&s->stg, p->pid, p->pagemap, p->nr_pagemap);
 		if (ret)
-			goto out;
+			goto out_rollback;
 		p->staged = sp->a;
 		p->nr_staged = sp->nr;
 	}
@@ -386,6 +391,10 @@ static int restore_here(struct session *s, pid_t *pid)
 	else if (ret)
 		set_why(s, "restore of pid %u failed: %s (see the page server's log)",
 			rc.procs[0].pid, strerror(-ret));
+	/* restore_start() ran the rollback stage itself when it failed. */
+	goto out;
+out_rollback:
+	action_scripts_run(&ro.scripts, ACT_ROLLBACK, 0, s->dir);
 out:
 	restore_ctx_free(&rc);
 	return ret;

@@ -67,11 +67,8 @@ int restore_parse_opts(int argc, char **argv, struct restore_opts *o)
 			o->detach = true;
 			break;
 		case 'A':	/* long option only */
-			if (action_scripts_add(&o->scripts, optarg)) {
-				pr_err("--action-script: '%s': empty, or more than %d scripts", optarg,
-				       ACTION_SCRIPTS_MAX);
+			if (action_scripts_add(&o->scripts, optarg))
 				return -EINVAL;
-			}
 			break;
 		case 'P':	/* long options only from here */
 			o->new_pidns = true;

@@ -62,6 +62,18 @@ static void test_precopy(void)
 		CHECK(o.leave_running);
 	}
 	{
+		char *argv[] = { "precopy", "--pid", "7", "--to", "h:1", "--tcp-established",
+				 "--action-script", "sh a.sh", "--action-script", "b", NULL };
+
+		CHECK(precopy_parse_opts(ARGC(argv), argv, &o) == 0);
+		CHECK(o.tcp_established && o.scripts.n == 2 && strcmp(o.scripts.path[0], "sh a.sh") == 0);
+	}
+	{
+		char *argv[] = { "precopy", "--pid", "7", "--to", "h:1", "--action-script", "", NULL };
+
+		CHECK(precopy_parse_opts(ARGC(argv), argv, &o) < 0);
+	}
+	{
 		char *argv[] = { "precopy", "--pid", "42", NULL };
 
 		CHECK(precopy_parse_opts(ARGC(argv), argv, &o) < 0);
@@ -123,6 +135,16 @@ static void test_pageserver(void)
 	}
 	{
 		char *argv[] = { "pageserver", "--port", "70000", NULL };
+
+		CHECK(pageserver_parse_opts(ARGC(argv), argv, &o) < 0);
+	}
+	{
+		char *argv[] = { "pageserver", "--port", "1", "--action-script", "s", NULL };
+
+		CHECK(pageserver_parse_opts(ARGC(argv), argv, &o) == 0 && o.scripts.n == 1);
+	}
+	{
+		char *argv[] = { "pageserver", "--port", "1", "-D", "/tmp/x", "--action-script", "s", NULL };
 
 		CHECK(pageserver_parse_opts(ARGC(argv), argv, &o) < 0);
 	}
