@@ -4,7 +4,8 @@ check_PROGRAMS += tests/lib/pidns-init
 tests_lib_pidns_init_SOURCES = tests/lib/pidns-init.c
 
 PRECOPY_TESTS = %reldir%/memdirty.sh %reldir%/stop-and-copy.sh %reldir%/images-dir.sh \
-	%reldir%/rollback.sh %reldir%/looper.sh %reldir%/two-hosts.sh
+	%reldir%/rollback.sh %reldir%/looper.sh %reldir%/two-hosts.sh \
+	%reldir%/throttle.sh
 TESTS += $(PRECOPY_TESTS)
 EXTRA_DIST += $(PRECOPY_TESTS) %reldir%/lib.sh %reldir%/bench.sh
 
