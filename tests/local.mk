@@ -22,3 +22,4 @@ include tests/sockets/local.mk
 include tests/precopy/local.mk
 include bench/downtime/local.mk
 include tests/services/local.mk
+include bench/threads/local.mk

@@ -26,6 +26,15 @@ static long now_ms(void)
 	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* Milliseconds, to the microsecond, since t0 (CLOCK_MONOTONIC). */
+static double ms_since(const struct timespec *t0)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)(ts.tv_sec - t0->tv_sec) * 1e3 + (double)(ts.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
 static struct seized_thread *find_thread(struct seized *s, pid_t tid)
 {
 	for (size_t i = 0; i < s->nr; i++)
@@ -304,9 +313,12 @@ static int check_zombie(struct seized_proc *sp)
 
 int seize_tree(pid_t root, struct seized_tree *t)
 {
+	struct timespec t0;
+	size_t threads = 0;
 	int ret;
 
 	memset(t, 0, sizeof(*t));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	pr_info("pid %d: seizing the tree", (int)root);
 	ret = add_proc(t, root, 0);
 	if (ret)
@@ -333,7 +345,11 @@ int seize_tree(pid_t root, struct seized_tree *t)
 		if (ret)
 			goto fail;
 	}
-	pr_info("pid %d: seized a tree of %zu process(es)", (int)root, t->nr);
+	for (size_t i = 0; i < t->nr; i++)
+		threads += t->p[i].s.nr;
+	/* From the first seize to every thread stopped; bench/threads reads it. */
+	pr_info("pid %d: seized a tree of %zu process(es), %zu thread(s), frozen in %.3f ms",
+		(int)root, t->nr, threads, ms_since(&t0));
 	return 0;
 fail:
 	unseize_tree(t, false);

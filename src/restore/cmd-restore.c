@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <sys/ptrace.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cmd.h"
@@ -47,9 +48,11 @@ int restore_start(struct restore_ctx *ctx, void (*after_clone)(void *arg), void 
 	const struct action_scripts *scripts = &ctx->opts->scripts;
 	const char *dir = ctx->opts->images_dir;
 	struct sk_inet_lock lock;
+	struct timespec t0, t1;
 	int ret;
 	pid_t pid = -1;
 
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	/* Until the sockets are back, their packets must not meet a host without them. */
 	ret = sk_inet_lock_network(ctx, (int)ctx->procs[0].pid, scripts, dir, &lock);
 	if (ret)
@@ -58,7 +61,10 @@ int restore_start(struct restore_ctx *ctx, void (*after_clone)(void *arg), void 
 	ret = restore_tree(ctx, after_clone, arg, &pid);
 	if (ret)
 		goto out;
-	pr_info("pid %d: restored", (int)pid);
+	/* From the tree read to every thread running again; bench/threads reads it. */
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	pr_info("pid %d: restored %zu process(es) in %.3f ms", (int)pid, ctx->nr_procs,
+		(double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
 	ret = action_scripts_run(scripts, ACT_POST_RESTORE, pid, dir);
 	if (ret)
 		goto out_kill;
