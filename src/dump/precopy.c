@@ -21,6 +21,7 @@
 #include "dump/dump.h"
 #include "dump/infect.h"
 #include "dump/precopy.h"
+#include "dump/proc.h"
 #include "dump/seize.h"
 #include "dump/sk-inet.h"
 #include "transport/transport.h"
@@ -508,6 +509,51 @@ static void remove_dir(const char *dir, int dirfd)
 	rmdir(dir);
 }
 
+/*
+ * Precopy moves one process with its threads: children would be left
+ * behind, killed with the source. Checked before the first round, to fail
+ * early, and again on the frozen process, whose threads can no longer fork.
+ */
+static int refuse_children(struct precopy_ctx *ctx)
+{
+	char path[64], *text;
+	struct dirent *e;
+	long child = 0;
+	int ret = 0;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)ctx->pid);
+	d = opendir(path);
+	if (!d) {
+		ret = -errno;
+		set_why(ctx, "cannot list its threads in %s: %s", path, strerror(-ret));
+		return ret;
+	}
+	while (!child && (e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%d/task/%.16s/children", (int)ctx->pid, e->d_name);
+		ret = proc_read_file(path, 1 << 20, &text, NULL);
+		if (ret == -ENOENT)
+			continue;	/* a thread that just ended */
+		if (ret) {
+			set_why(ctx, "cannot read /proc/%s: %s", path, strerror(-ret));
+			break;
+		}
+		child = strtol(text, NULL, 10);
+		free(text);
+	}
+	closedir(d);
+	if (ret && ret != -ENOENT)
+		return ret;
+	if (child > 0) {
+		set_why(ctx, "it has a child (pid %ld): lmig precopy moves one process with its "
+			"threads; lmig dump and restore move a tree", child);
+		return -ENOTSUP;
+	}
+	return 0;
+}
+
 /* Wait for the page server's answer to COMMIT. */
 static int wait_result(struct precopy_ctx *ctx)
 {
@@ -554,6 +600,9 @@ static int freeze_and_commit(struct precopy_ctx *ctx, struct dump_ctx *dc, uint3
 	if (ret)
 		goto fail;
 	ctx->frozen = true;
+	ret = refuse_children(ctx);
+	if (ret)
+		return ret;
 	phase = "dumping the frozen process";
 	ret = dump_images(dc);
 	if (ret)
@@ -665,7 +714,9 @@ int precopy_run(const struct precopy_opts *o)
 		ret = -ENOMEM;
 		goto out;
 	}
-	ret = open_proc(o->pid, "pagemap", &ctx.pagemap_fd);
+	ret = refuse_children(&ctx);
+	if (!ret)
+		ret = open_proc(o->pid, "pagemap", &ctx.pagemap_fd);
 	if (!ret)
 		ret = open_proc(o->pid, "mem", &ctx.mem_fd);
 	if (ret)
