@@ -12,3 +12,7 @@ EXTRA_DIST += $(RESTORE_TESTS) %reldir%/lib.sh
 UNIT_TESTS += %reldir%/opts
 check_PROGRAMS += %reldir%/opts
 %canon_reldir%_opts_LDADD = liblmig.a $(LMIG_LIBS)
+# A real multi-threaded program: python3 threads blocked in Queue.get,
+# time.sleep, a Lock and a socket recv, restored with --new-pidns.
+TESTS += %reldir%/python-threads.sh
+EXTRA_DIST += %reldir%/python-threads.sh
