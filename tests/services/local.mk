@@ -12,3 +12,6 @@ EXTRA_DIST += $(SERVICES_TESTS) %reldir%/lib.sh \
 	bench/services/first-answer.py \
 	bench/services/resp-writer.py bench/services/redis-check.py \
 	bench/services/http-counter.py bench/services/faststart.sh bench/services/README.md
+# memcached -t 4 moved with its data and a held connection (mc-client.py).
+TESTS += %reldir%/memcached.sh
+EXTRA_DIST += %reldir%/memcached.sh %reldir%/mc-client.py
