@@ -8,7 +8,8 @@ LMIG_PROTOS = \
 	%reldir%/mm.proto \
 	%reldir%/pagemap.proto \
 	%reldir%/fdinfo.proto \
-	%reldir%/sk-inet.proto
+	%reldir%/sk-inet.proto \
+	%reldir%/sk-unix.proto
 
 LMIG_PROTO_C = $(LMIG_PROTOS:.proto=.pb-c.c)
 LMIG_PROTO_H = $(LMIG_PROTOS:.proto=.pb-c.h)

@@ -18,6 +18,7 @@
 #include "image/image.h"
 #include "dump/dump.h"
 #include "dump/sk-inet.h"
+#include "dump/sk-unix.h"
 
 /* Content carried in the image (unlinked files, memfds) must fit one record. */
 #define FILE_CONTENT_MAX	(IMG_MAX_RECORD / 2)
@@ -38,6 +39,7 @@ struct files_dump {
 	/* Pipe inodes whose queued data is saved already (with their first read end). */
 	uint64_t *pipes_with_data;
 	size_t nr_pipes;
+	struct sk_unix_dump *unix_sk;	/* made on the first unix socket */
 };
 
 /* One fd being dumped: what /proc says about it, and the buffers its FileEntry points to. */
@@ -323,6 +325,8 @@ static int describe_file(struct files_dump *d, struct fd_info *f, FileEntry *fe,
 	}
 	if (strncmp(f->link, "socket:[", 8) == 0) {
 		ret = sk_inet_describe(d->ctx, f->fd, fe);
+		if (ret == -ENOENT)
+			ret = sk_unix_describe(d->ctx, &d->unix_sk, f->fd, fe);
 		if (ret != -ENOENT)
 			return ret;
 	}
@@ -461,6 +465,7 @@ out_fdinfo:
 	if (!ret)
 		ret = cret;
 out:
+	sk_unix_dump_free(d.unix_sk);
 	free(d.pipes_with_data);
 	free(d.seen);
 	free(fds);

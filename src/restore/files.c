@@ -12,6 +12,7 @@
 #include "restore/restore.h"
 #include "restore/tree.h"
 #include "restore/sk-inet.h"
+#include "restore/sk-unix.h"
 
 /* Open flags that made the file rather than describe how it is open. */
 #define CREATE_FLAGS	(O_CREAT | O_EXCL | O_TRUNC | O_NOCTTY | O_CLOEXEC)
@@ -248,6 +249,9 @@ int files_open(struct restore_ctx *ctx, struct rst_proc *p, int base, int *scrat
 			break;
 		case FD_KIND__FD_INET_SK:
 			fd = sk_inet_open(fe, &what);
+			break;
+		case FD_KIND__FD_UNIX_SK:
+			fd = sk_unix_open(ctx, fe, &what);
 			break;
 		default:
 			pr_err("pid %u: fd %u: %s files are not restorable yet", p->pid, fdi->fd,

@@ -10,3 +10,4 @@ liblmig_a_SOURCES += %reldir%/sk-inet.c %reldir%/sk-inet.h
 liblmig_a_SOURCES += %reldir%/tree.c %reldir%/tree.h
 liblmig_a_SOURCES += %reldir%/shmem.c %reldir%/shmem.h
 liblmig_a_SOURCES += %reldir%/namespaces.c %reldir%/namespaces.h
+liblmig_a_SOURCES += %reldir%/sk-unix.c %reldir%/sk-unix.h

@@ -109,6 +109,8 @@ struct restore_ctx {
 	/* Shared anonymous memory, one object per shmid, made by lmig and inherited (shmem.c). */
 	struct rst_shmem *shmem;
 	size_t nr_shmem;
+	/* Unix sockets, each made once by lmig and inherited (sk-unix.c). */
+	struct sk_unix_rst *unix_sk;
 };
 
 struct rst_shared_pipe {

@@ -17,6 +17,7 @@
 #include "log.h"
 #include "restore/restore.h"
 #include "restore/shmem.h"
+#include "restore/sk-unix.h"
 #include "restore/tree.h"
 
 /* Bound on the child's preparation (reading pages is the slow part). */
@@ -416,6 +417,7 @@ static void free_run(struct restore_ctx *ctx, struct tree_run *t)
 	ctx->report_fds = ctx->go_fds = NULL;
 	close_shared_pipes(ctx);
 	shmem_release(ctx);
+	sk_unix_release(ctx);
 }
 
 static int make_pipes(struct restore_ctx *ctx, struct tree_run *t)
@@ -469,6 +471,8 @@ static int run_tree(struct restore_ctx *ctx, struct tree_run *t,
 	ctx->outside_pgid = getpgid(0);
 	ret = make_shared_pipes(ctx);
 	if (!ret)
+		ret = sk_unix_prepare(ctx);
+	if (!ret)
 		ret = shmem_prepare(ctx);
 	if (ret)
 		return ret;
@@ -478,6 +482,7 @@ static int run_tree(struct restore_ctx *ctx, struct tree_run *t,
 	/* The processes hold the shared pipes now: a reader must see EOF when its writers end. */
 	close_shared_pipes(ctx);
 	shmem_release(ctx);
+	sk_unix_release(ctx);
 	if (t->root < 0)
 		return t->root;
 	/* The write ends of the reports are the processes' alone now. */

@@ -55,3 +55,7 @@ EXTRA_DIST += $(TASK_SCRIPT_TESTS)
 CR_TESTS += %reldir%/tree.cr
 %canon_reldir%_tree_cr_SOURCES = %reldir%/tree.c
 %canon_reldir%_tree_cr_LDADD = %reldir%/libcrtest.a
+# Unix sockets (helper "unix"): pairs, listeners, bound datagram sockets, shared ends.
+CR_TESTS += %reldir%/unix.cr
+%canon_reldir%_unix_cr_SOURCES = %reldir%/unix.c
+%canon_reldir%_unix_cr_LDADD = %reldir%/libcrtest.a

@@ -1,0 +1,579 @@
+#define LOG_PREFIX "dump-sk-unix: "
+#include "config.h"
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "image/image.h"
+#include "dump/dump.h"
+#include "dump/sk-unix.h"
+#include "dump/sk-unix-diag.h"
+
+/* The most queued data one socket may carry in its record. */
+#define QUEUE_MAX		(IMG_MAX_RECORD / 2)
+/* First buffer for one peek; a larger datagram grows it. */
+#define PEEK_CHUNK		(64 * 1024)
+/* Room for the most fds one SCM_RIGHTS message carries (SCM_MAX_FD). */
+#define FDS_IN_FLIGHT_MAX	253
+
+/* One socket record and the buffers it points to. */
+struct unix_rec {
+	UnixSkEntry e;
+	UnixSkOpts o;
+	uint8_t name[UNIX_DIAG_NAME_MAX];
+	ProtobufCBinaryData *queue;	/* e.queue */
+};
+
+struct sk_unix_dump {
+	pid_t pid;
+	int pidfd;
+	int nl;				/* sock_diag, in the target's network namespace */
+	uint64_t *tree_inos;		/* every socket held by a process of the tree, sorted */
+	size_t nr_tree_inos;
+	bool tree_read;
+	struct unix_rec **recs;
+	size_t nr_recs;
+};
+
+/* What a socket is, for messages: "unix stream /run/x.sock (listening)". */
+struct sk_label {
+	char s[UNIX_DIAG_NAME_MAX * 2 + 64];
+};
+
+static const char *type_name(int type)
+{
+	switch (type) {
+	case SOCK_STREAM:
+		return "stream";
+	case SOCK_DGRAM:
+		return "dgram";
+	case SOCK_SEQPACKET:
+		return "seqpacket";
+	default:
+		return "of an unknown type";
+	}
+}
+
+/* A name as users write it: a path, or @ and the abstract name (NULs as @). */
+static void name_str(const uint8_t *name, size_t len, char *buf, size_t size)
+{
+	size_t j = 0;
+
+	for (size_t i = 0; i < len && j + 1 < size; i++) {
+		char c = (char)name[i];
+
+		if (i == 0 && c == '\0')
+			c = '@';
+		else if (c == '\0' && name[0] != '\0')
+			break;
+		buf[j++] = (c == '\0' || c < ' ') ? '@' : c;
+	}
+	buf[j] = '\0';
+}
+
+static const char *label(const struct unix_diag_info *di, struct sk_label *l)
+{
+	char name[UNIX_DIAG_NAME_MAX * 2];
+
+	name_str(di->name, di->name_len, name, sizeof(name));
+	snprintf(l->s, sizeof(l->s), "unix %s socket %s%s", type_name(di->type),
+		 di->name_len ? name : "(unnamed)", di->state == TCP_LISTEN ? " (listening)" : "");
+	return l->s;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int add_ino(struct sk_unix_dump *d, uint64_t ino, size_t *cap)
+{
+	if (d->nr_tree_inos == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 64;
+		uint64_t *n = realloc(d->tree_inos, ncap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		d->tree_inos = n;
+		*cap = ncap;
+	}
+	d->tree_inos[d->nr_tree_inos++] = ino;
+	return 0;
+}
+
+static int read_proc_sockets(struct sk_unix_dump *d, pid_t pid, size_t *cap)
+{
+	char path[64], name[32], link[64];
+	struct dirent *de;
+	DIR *dir;
+	int ret = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+	dir = opendir(path);
+	if (!dir)
+		return -errno;
+	while (!ret && (de = readdir(dir))) {
+		unsigned long long ino;
+		char *end;
+		long fd = strtol(de->d_name, &end, 10);
+
+		if (*end || de->d_name[0] == '\0' || fd < 0)
+			continue;
+		snprintf(name, sizeof(name), "fd/%ld", fd);
+		if (proc_readlink(pid, name, link, sizeof(link)) == 0 &&
+		    sscanf(link, "socket:[%llu]", &ino) == 1)
+			ret = add_ino(d, ino, cap);
+	}
+	closedir(dir);
+	return ret;
+}
+
+/* The sockets of every live process of the tree (frozen: the set holds). */
+static int read_tree_sockets(struct sk_unix_dump *d, const struct dump_ctx *ctx)
+{
+	size_t cap = 0;
+	int ret = 0;
+
+	if (d->tree_read)
+		return 0;
+	if (!ctx->tree) {
+		ret = read_proc_sockets(d, ctx->pid, &cap);
+	} else {
+		for (size_t i = 0; i < ctx->tree->nr && !ret; i++)
+			if (!ctx->tree->p[i].zombie)
+				ret = read_proc_sockets(d, ctx->tree->p[i].pid, &cap);
+	}
+	if (ret) {
+		pr_err_rc(ret, "pid %d: cannot list the sockets of its process tree", (int)ctx->pid);
+		return ret;
+	}
+	qsort(d->tree_inos, d->nr_tree_inos, sizeof(uint64_t), cmp_u64);
+	d->tree_read = true;
+	return 0;
+}
+
+static bool in_tree(const struct sk_unix_dump *d, uint64_t ino)
+{
+	return bsearch(&ino, d->tree_inos, d->nr_tree_inos, sizeof(ino), cmp_u64) != NULL;
+}
+
+static int getint(int fd, int level, int name, int *v)
+{
+	socklen_t len = sizeof(*v);
+
+	return getsockopt(fd, level, name, v, &len) ? -errno : 0;
+}
+
+static bool needs_bind(const struct unix_diag_info *di)
+{
+	/* A connected stream socket is remade by socketpair(): its name (the listener's) is not bound again. */
+	return di->name_len && !(di->type != SOCK_DGRAM && di->state == TCP_ESTABLISHED);
+}
+
+/* What lmig cannot restore, named in one line. */
+static int refuse(struct sk_unix_dump *d, const struct dump_ctx *ctx, int fd,
+		  const struct unix_diag_info *di)
+{
+	struct unix_diag_info peer;
+	struct sk_label l;
+	char pname[UNIX_DIAG_NAME_MAX * 2];
+	int ret;
+
+	if (di->state == TCP_LISTEN && di->rqueue) {
+		pr_err("pid %d: fd %d: %s has %u connection%s not yet accepted by the process: lmig cannot put them back in its queue",
+		       (int)ctx->pid, fd, label(di, &l), di->rqueue, di->rqueue > 1 ? "s" : "");
+		return -ENOTSUP;
+	}
+	if (di->state != TCP_LISTEN && di->state != TCP_ESTABLISHED && di->state != TCP_CLOSE) {
+		pr_err("pid %d: fd %d: %s is in state %u (connecting): not supported", (int)ctx->pid,
+		       fd, label(di, &l), di->state);
+		return -ENOTSUP;
+	}
+	if (needs_bind(di) && di->name[0] != '\0' && di->name[0] != '/') {
+		pr_err("pid %d: fd %d: %s is bound to a relative path: not supported", (int)ctx->pid,
+		       fd, label(di, &l));
+		return -ENOTSUP;
+	}
+	if (!di->peer_ino)
+		return 0;
+	ret = read_tree_sockets(d, ctx);
+	if (ret || in_tree(d, di->peer_ino))
+		return ret;
+	if (unix_diag_get(d->nl, di->peer_ino, &peer) == 0 && peer.name_len)
+		name_str(peer.name, peer.name_len, pname, sizeof(pname));
+	else
+		snprintf(pname, sizeof(pname), "an unnamed socket (inode %llu)",
+			 (unsigned long long)di->peer_ino);
+	pr_err("pid %d: fd %d: %s is connected to %s, which no process of the dumped tree holds (a peer outside it, or a connection not yet accepted): not supported",
+	       (int)ctx->pid, fd, label(di, &l), pname);
+	return -ENOTSUP;
+}
+
+static void read_opts(struct unix_rec *r, int lfd)
+{
+	UnixSkOpts *o = &r->o;
+	struct timeval tv;
+	socklen_t len;
+	int v;
+
+	unix_sk_opts__init(o);
+#define GET(name, field)	\
+	if (getint(lfd, SOL_SOCKET, name, &v) == 0) { o->has_##field = true; o->field = v; }
+	GET(SO_PASSCRED, passcred);
+	GET(SO_PASSSEC, passsec);
+	GET(SO_SNDBUF, sndbuf);
+	GET(SO_RCVBUF, rcvbuf);
+	GET(SO_PEEK_OFF, peek_off);
+#undef GET
+	len = sizeof(tv);
+	if (getsockopt(lfd, SOL_SOCKET, SO_RCVTIMEO, &tv, &len) == 0) {
+		o->has_rcvtimeo_us = true;
+		o->rcvtimeo_us = (uint64_t)tv.tv_sec * 1000000 + tv.tv_usec;
+	}
+	len = sizeof(tv);
+	if (getsockopt(lfd, SOL_SOCKET, SO_SNDTIMEO, &tv, &len) == 0) {
+		o->has_sndtimeo_us = true;
+		o->sndtimeo_us = (uint64_t)tv.tv_sec * 1000000 + tv.tv_usec;
+	}
+	r->e.opts = o;
+}
+
+/* The socket file of a name bound to a path, as the target sees it. */
+static void read_file(struct unix_rec *r, pid_t pid, const struct unix_diag_info *di)
+{
+	char path[UNIX_DIAG_NAME_MAX + 64];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/proc/%d/root%.*s", (int)pid, (int)r->e.name.len,
+		 (const char *)r->e.name.data);
+	if (lstat(path, &st) || !S_ISSOCK(st.st_mode) || st.st_ino != di->vfs_ino) {
+		r->e.has_name_gone = r->e.name_gone = true;
+		return;
+	}
+	r->e.has_file_mode = r->e.has_file_uid = r->e.has_file_gid = true;
+	r->e.file_mode = st.st_mode & 07777;
+	r->e.file_uid = st.st_uid;
+	r->e.file_gid = st.st_gid;
+}
+
+static int push_msg(struct unix_rec *r, const uint8_t *data, size_t len)
+{
+	ProtobufCBinaryData *q = realloc(r->queue, (r->e.n_queue + 1) * sizeof(*q));
+	uint8_t *copy = malloc(len ? len : 1);
+
+	if (q)
+		r->queue = r->e.queue = q;
+	if (!q || !copy) {
+		free(copy);
+		return -ENOMEM;
+	}
+	memcpy(copy, data, len);
+	q[r->e.n_queue].data = copy;
+	q[r->e.n_queue].len = len;
+	r->e.n_queue++;
+	return 0;
+}
+
+/* SCM_RIGHTS in what a peek gave: the fds we got are closed; true when there were any. */
+static bool fds_in_flight(struct msghdr *mh)
+{
+	bool found = (mh->msg_flags & MSG_CTRUNC) != 0;
+
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
+		size_t n;
+
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		found = true;
+		n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < n; i++) {
+			int fd;
+
+			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+			close(fd);
+		}
+	}
+	return found;
+}
+
+/*
+ * The receive queue, peeked from offset 0 on: a stream's bytes into one
+ * record, each datagram or packet into its own. The caller puts
+ * SO_PEEK_OFF back.
+ */
+static int peek_queue(struct unix_rec *r, int lfd, const struct unix_diag_info *di,
+		      const char **what)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * FDS_IN_FLIGHT_MAX)];
+		struct cmsghdr align;
+	} ctl;
+	size_t cap = PEEK_CHUNK, off = 0, total = 0;
+	uint8_t *buf = malloc(cap);
+	bool stream = di->type == SOCK_STREAM;
+	int zero = 0, ret = 0;
+
+	*what = "cannot read its queue";
+	if (!buf)
+		return -ENOMEM;
+	if (setsockopt(lfd, SOL_SOCKET, SO_PEEK_OFF, &zero, sizeof(zero))) {
+		ret = -errno;
+		goto out;
+	}
+	for (;;) {
+		struct iovec iov = { buf + (stream ? total : 0), cap - (stream ? total : 0) };
+		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf,
+				     .msg_controllen = sizeof(ctl.buf) };
+		/* MSG_TRUNC: a datagram's whole length, even when larger than the buffer. */
+		ssize_t n = recvmsg(lfd, &mh, MSG_PEEK | MSG_DONTWAIT | MSG_CMSG_CLOEXEC |
+				    (stream ? 0 : MSG_TRUNC));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			break;
+		if (n < 0) {
+			ret = -errno;
+			goto out;
+		}
+		if (fds_in_flight(&mh)) {
+			*what = "has file descriptors in flight in its queue: not supported";
+			ret = -ENOTSUP;
+			goto out;
+		}
+		/* A stream at its end; a datagram socket shut down for reading with nothing left. */
+		if (n == 0 && (stream || (di->shutdown & 1)))
+			break;
+		if (!stream && (size_t)n > cap) {
+			/* Larger than the buffer: peek it again, whole. */
+			int at = (int)off;
+			uint8_t *nb = realloc(buf, (size_t)n);
+
+			if (!nb) {
+				ret = -ENOMEM;
+				goto out;
+			}
+			buf = nb;
+			cap = (size_t)n;
+			if (setsockopt(lfd, SOL_SOCKET, SO_PEEK_OFF, &at, sizeof(at))) {
+				ret = -errno;
+				goto out;
+			}
+			continue;
+		}
+		total += (size_t)n;
+		off += (size_t)n;
+		if (total > QUEUE_MAX) {
+			*what = "has more queued data than an image record holds";
+			ret = -EFBIG;
+			goto out;
+		}
+		if (!stream) {
+			ret = push_msg(r, buf, (size_t)n);
+			if (ret)
+				goto out;
+		} else if (total == cap) {
+			uint8_t *nb = realloc(buf, cap * 2);
+
+			if (!nb) {
+				ret = -ENOMEM;
+				goto out;
+			}
+			buf = nb;
+			cap *= 2;
+		}
+	}
+	if (stream && total)
+		ret = push_msg(r, buf, total);
+out:
+	free(buf);
+	return ret;
+}
+
+static void fill_entry(struct unix_rec *r, const struct unix_diag_info *di, int lfd)
+{
+	UnixSkEntry *e = &r->e;
+	int fl = fcntl(lfd, F_GETFL);
+
+	e->ino = di->ino;
+	e->type = di->type;
+	e->state = di->state;
+	e->has_flags = true;
+	e->flags = fl < 0 ? O_RDWR : (uint32_t)fl;
+	e->has_shutdown = true;
+	e->shutdown = di->shutdown;
+	if (di->peer_ino) {
+		e->has_peer_ino = true;
+		e->peer_ino = di->peer_ino;
+	}
+	if (di->name_len) {
+		size_t len = di->name_len;
+
+		/* A path is kept without the NUL the kernel stores after it. */
+		if (di->name[0] != '\0')
+			len = strnlen((const char *)di->name, len);
+		memcpy(r->name, di->name, len);
+		e->has_name = true;
+		e->name.data = r->name;
+		e->name.len = len;
+	}
+	if (di->state == TCP_LISTEN) {
+		e->has_backlog = true;
+		e->backlog = di->wqueue;
+	}
+	read_opts(r, lfd);
+}
+
+static int dump_open(struct dump_ctx *ctx, struct sk_unix_dump **dp)
+{
+	struct sk_unix_dump *d;
+	int ret;
+
+	if (*dp)
+		return 0;
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		return -ENOMEM;
+	d->pid = ctx->pid;
+	d->nl = -1;
+	d->pidfd = (int)syscall(SYS_pidfd_open, ctx->pid, 0);
+	if (d->pidfd < 0) {
+		ret = -errno;
+		pr_err_rc(ret, "pid %d: pidfd_open", (int)ctx->pid);
+		goto err;
+	}
+	d->nl = unix_diag_open(ctx->pid);
+	if (d->nl < 0) {
+		ret = d->nl;
+		pr_err_rc(ret, "pid %d: cannot open a sock_diag socket in its network namespace",
+			  (int)ctx->pid);
+		goto err;
+	}
+	*dp = d;
+	return 0;
+err:
+	sk_unix_dump_free(d);
+	return ret;
+}
+
+static int add_rec(struct sk_unix_dump *d, struct unix_rec **out)
+{
+	struct unix_rec **nr = realloc(d->recs, (d->nr_recs + 1) * sizeof(*nr));
+	struct unix_rec *r;
+
+	if (!nr)
+		return -ENOMEM;
+	d->recs = nr;
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	unix_sk_entry__init(&r->e);
+	d->recs[d->nr_recs++] = r;
+	*out = r;
+	return 0;
+}
+
+/* Reads the socket under lfd into r: SO_PEEK_OFF is the target's again on return. */
+static int read_socket(struct unix_rec *r, int lfd, const struct dump_ctx *ctx, int fd,
+		       const struct unix_diag_info *di)
+{
+	const char *what = NULL;
+	struct sk_label l;
+	int ret;
+
+	fill_entry(r, di, lfd);
+	if (r->e.has_name && r->e.name.data[0] == '/' && needs_bind(di))
+		read_file(r, ctx->pid, di);
+	if (di->state == TCP_LISTEN)
+		return 0;
+	ret = peek_queue(r, lfd, di, &what);
+	if (r->o.has_peek_off &&
+	    setsockopt(lfd, SOL_SOCKET, SO_PEEK_OFF, &r->o.peek_off, sizeof(r->o.peek_off))) {
+		pr_perror("pid %d: fd %d: %s: cannot put its SO_PEEK_OFF back to %d",
+			  (int)ctx->pid, fd, label(di, &l), r->o.peek_off);
+		return ret ? ret : -EIO;
+	}
+	if (ret == -ENOTSUP)
+		pr_err("pid %d: fd %d: %s %s", (int)ctx->pid, fd, label(di, &l), what);
+	else if (ret)
+		pr_err_rc(ret, "pid %d: fd %d: %s: %s", (int)ctx->pid, fd, label(di, &l), what);
+	return ret;
+}
+
+int sk_unix_describe(struct dump_ctx *ctx, struct sk_unix_dump **dp, int fd, FileEntry *fe)
+{
+	struct unix_diag_info di;
+	struct unix_rec *r;
+	struct stat st;
+	int lfd, domain, ret;
+
+	ret = dump_open(ctx, dp);
+	if (ret)
+		return ret;
+	lfd = (int)syscall(SYS_pidfd_getfd, (*dp)->pidfd, fd, 0);
+	if (lfd < 0) {
+		ret = -errno;
+		pr_err_rc(ret, "pid %d: fd %d: cannot take the socket (pidfd_getfd)", (int)ctx->pid, fd);
+		return ret;
+	}
+	ret = getint(lfd, SOL_SOCKET, SO_DOMAIN, &domain);
+	if (!ret && domain != AF_UNIX)
+		ret = -ENOENT;
+	if (ret)
+		goto out;
+	if (fstat(lfd, &st)) {
+		ret = -errno;
+		goto out;
+	}
+	ret = unix_diag_get((*dp)->nl, st.st_ino, &di);
+	if (ret) {
+		pr_err_rc(ret, "pid %d: fd %d: unix socket (inode %llu): sock_diag cannot describe it",
+			  (int)ctx->pid, fd, (unsigned long long)st.st_ino);
+		goto out;
+	}
+	ret = refuse(*dp, ctx, fd, &di);
+	if (!ret)
+		ret = add_rec(*dp, &r);
+	if (!ret)
+		ret = read_socket(r, lfd, ctx, fd, &di);
+	if (ret)
+		goto out;
+	fe->kind = FD_KIND__FD_UNIX_SK;
+	fe->unix_sk = &r->e;
+out:
+	close(lfd);
+	return ret;
+}
+
+void sk_unix_dump_free(struct sk_unix_dump *d)
+{
+	if (!d)
+		return;
+	for (size_t i = 0; i < d->nr_recs; i++) {
+		struct unix_rec *r = d->recs[i];
+
+		for (size_t j = 0; j < r->e.n_queue; j++)
+			free(r->queue[j].data);
+		free(r->queue);
+		free(r);
+	}
+	free(d->recs);
+	free(d->tree_inos);
+	if (d->nl >= 0)
+		close(d->nl);
+	if (d->pidfd >= 0)
+		close(d->pidfd);
+	free(d);
+}

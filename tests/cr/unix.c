@@ -1,0 +1,273 @@
+/*
+ * Unix sockets through dump --leave-running and through dump, kill and
+ * restore (run-cr):
+ *   - stream, dgram and seqpacket socketpairs with data queued both ways
+ *     (datagrams of 0, 1, 1000 and 60000 bytes keep their boundaries);
+ *   - a stream pair shut down for writing on one side ("bye", then EOF);
+ *   - a pair held by this process and its child: the child blocks in
+ *     read() on one end, is pinged through the other after the restore
+ *     and answers (one socket in both processes, not two);
+ *   - a listening stream socket bound to a path and one to an abstract
+ *     name: a client connects after the restore and is accepted;
+ *   - a datagram socket bound to a path with two datagrams queued, which
+ *     then receives a third;
+ *   - options: O_NONBLOCK, SO_PASSCRED, SO_SNDBUF, SO_RCVTIMEO.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "crtest.h"
+
+static const size_t dgram_sizes[] = { 0, 1, 1000, 60000 };
+#define NR_DGRAMS	(sizeof(dgram_sizes) / sizeof(dgram_sizes[0]))
+
+static char dir[64];
+
+static void fill(char *buf, size_t len, int seed)
+{
+	for (size_t i = 0; i < len; i++)
+		buf[i] = (char)(seed + i * 7);
+}
+
+static void send_exact(int fd, const void *buf, size_t len, const char *what)
+{
+	ssize_t n = send(fd, buf, len, 0);
+
+	if (n != (ssize_t)len)
+		cr_fail_errno("%s: send of %zu bytes gave %zd", what, len, n);
+}
+
+/* One message (or up to len stream bytes, all of them) that must equal want. */
+static void expect(int fd, const void *want, size_t len, const char *what)
+{
+	static char buf[65536 + 1];
+	size_t got = 0;
+	int stream = 0;
+	socklen_t sl = sizeof(stream);
+
+	getsockopt(fd, SOL_SOCKET, SO_TYPE, &stream, &sl);
+	stream = stream == SOCK_STREAM;
+	do {
+		ssize_t n = recv(fd, buf + got, sizeof(buf) - got, MSG_DONTWAIT);
+
+		if (n < 0)
+			cr_fail_errno("%s: recv after %zu of %zu bytes", what, got, len);
+		if (n == 0 && stream)
+			cr_fail("%s: EOF after %zu of %zu bytes", what, got, len);
+		got += (size_t)n;
+	} while (stream && got < len);
+	if (got != len || memcmp(buf, want, len))
+		cr_fail("%s: got %zu bytes, want %zu (or they differ)", what, got, len);
+}
+
+static void expect_empty(int fd, const char *what)
+{
+	char c;
+	ssize_t n = recv(fd, &c, 1, MSG_DONTWAIT);
+
+	if (n >= 0 || errno != EAGAIN)
+		cr_fail("%s: more queued than expected (recv gave %zd)", what, n);
+}
+
+static socklen_t addr(struct sockaddr_un *sa, const char *name, int abstract)
+{
+	memset(sa, 0, sizeof(*sa));
+	sa->sun_family = AF_UNIX;
+	if (abstract) {
+		size_t len = strlen(name);
+
+		memcpy(sa->sun_path + 1, name, len);
+		return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + len);
+	}
+	snprintf(sa->sun_path, sizeof(sa->sun_path), "%s/%s", dir, name);
+	return sizeof(*sa);
+}
+
+static int bound(int type, const char *name, int abstract)
+{
+	struct sockaddr_un sa;
+	socklen_t len = addr(&sa, name, abstract);
+	int fd = socket(AF_UNIX, type, 0);
+
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, len))
+		cr_fail_errno("bind %s%s", abstract ? "@" : "", name);
+	return fd;
+}
+
+static void check_accepts(int lfd, const char *name, int abstract)
+{
+	struct sockaddr_un sa;
+	socklen_t len = addr(&sa, name, abstract);
+	int c = socket(AF_UNIX, SOCK_STREAM, 0), a;
+
+	if (c < 0 || connect(c, (struct sockaddr *)&sa, len))
+		cr_fail_errno("connect to the listener %s%s", abstract ? "@" : "", name);
+	a = accept(lfd, NULL, NULL);
+	if (a < 0)
+		cr_fail_errno("accept on %s%s", abstract ? "@" : "", name);
+	send_exact(c, "hi", 2, "client");
+	expect(a, "hi", 2, "accepted socket");
+	send_exact(a, "ho", 2, "accepted socket");
+	expect(c, "ho", 2, "client");
+	close(a);
+	close(c);
+}
+
+static int getint(int fd, int name)
+{
+	int v = -1;
+	socklen_t len = sizeof(v);
+
+	if (getsockopt(fd, SOL_SOCKET, name, &v, &len))
+		cr_fail_errno("getsockopt %d", name);
+	return v;
+}
+
+/* The child: blocked reading its end of the shared pair until pinged. */
+static void child(int fd)
+{
+	char buf[8];
+	ssize_t n;
+
+	do
+		n = read(fd, buf, sizeof(buf));
+	while (n < 0 && errno == EINTR);
+	if (n != 4 || memcmp(buf, "ping", 4))
+		_exit(2);
+	_exit(write(fd, "pong", 4) == 4 ? 0 : 3);
+}
+
+int main(void)
+{
+	static char big[60000];
+	int st[2], dg[2], sp[2], sh[2], shared[2], lpath, labs, dbound, sender, sndbuf, status;
+	struct sockaddr_un sa;
+	struct timeval tv = { .tv_sec = 7 };
+	socklen_t salen;
+	pid_t kid;
+	char abs_name[64];
+
+	cr_init();
+	snprintf(dir, sizeof(dir), "/tmp/lmig-cr-unix.%d", (int)getpid());
+	if (mkdir(dir, 0700) && errno != EEXIST)
+		cr_fail_errno("mkdir %s", dir);
+	snprintf(abs_name, sizeof(abs_name), "lmig-cr-unix-%d", (int)getpid());
+
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, st) || socketpair(AF_UNIX, SOCK_DGRAM, 0, dg) ||
+	    socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sp) || socketpair(AF_UNIX, SOCK_STREAM, 0, sh) ||
+	    socketpair(AF_UNIX, SOCK_STREAM, 0, shared))
+		cr_fail_errno("socketpair");
+	send_exact(st[0], "from 0 to 1", 11, "stream 0");
+	send_exact(st[1], "from 1 to 0, longer", 19, "stream 1");
+	send_exact(st[0], "; again", 7, "stream 0");
+	for (size_t i = 0; i < NR_DGRAMS; i++) {
+		fill(big, dgram_sizes[i], (int)i);
+		send_exact(dg[0], big, dgram_sizes[i], "dgram 0");
+		fill(big, dgram_sizes[i], (int)i + 100);
+		send_exact(dg[1], big, dgram_sizes[i], "dgram 1");
+	}
+	send_exact(sp[0], "packet one", 10, "seqpacket 0");
+	send_exact(sp[0], "two", 3, "seqpacket 0");
+	send_exact(sp[1], "back", 4, "seqpacket 1");
+	send_exact(sh[0], "bye", 3, "shut pair");
+	if (shutdown(sh[0], SHUT_WR))
+		cr_fail_errno("shutdown");
+
+	lpath = bound(SOCK_STREAM, "listen.sock", 0);
+	labs = bound(SOCK_STREAM, abs_name, 1);
+	if (listen(lpath, 5) || listen(labs, 5))
+		cr_fail_errno("listen");
+	dbound = bound(SOCK_DGRAM, "dgram.sock", 0);
+	sender = socket(AF_UNIX, SOCK_DGRAM, 0);
+	salen = addr(&sa, "dgram.sock", 0);
+	if (sender < 0 || sendto(sender, "first", 5, 0, (struct sockaddr *)&sa, salen) != 5 ||
+	    sendto(sender, "second!", 7, 0, (struct sockaddr *)&sa, salen) != 7)
+		cr_fail_errno("sendto the bound dgram socket");
+
+	if (fcntl(st[1], F_SETFL, O_NONBLOCK) || setsockopt(dg[1], SOL_SOCKET, SO_PASSCRED,
+							     &(int){ 1 }, sizeof(int)) ||
+	    setsockopt(st[0], SOL_SOCKET, SO_SNDBUF, &(int){ 50000 }, sizeof(int)) ||
+	    setsockopt(dg[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)))
+		cr_fail_errno("set options");
+	sndbuf = getint(st[0], SO_SNDBUF);
+
+	kid = fork();
+	if (kid < 0)
+		cr_fail_errno("fork");
+	if (kid == 0)
+		child(shared[1]);
+
+	cr_ready();
+	cr_wait();
+
+	/* The child holds both ends too: it must get the ping through this very socket. */
+	send_exact(shared[0], "ping", 4, "shared pair");
+	if (waitpid(kid, &status, 0) != kid || !WIFEXITED(status) || WEXITSTATUS(status))
+		cr_fail("the child holding the shared pair failed (status %#x)", status);
+	expect(shared[0], "pong", 4, "shared pair");
+
+	expect(st[1], "from 0 to 1; again", 18, "stream 1");
+	expect(st[0], "from 1 to 0, longer", 19, "stream 0");
+	expect_empty(st[0], "stream 0");
+	for (size_t i = 0; i < NR_DGRAMS; i++) {
+		fill(big, dgram_sizes[i], (int)i);
+		expect(dg[1], big, dgram_sizes[i], "dgram 1");
+		fill(big, dgram_sizes[i], (int)i + 100);
+		expect(dg[0], big, dgram_sizes[i], "dgram 0");
+	}
+	expect_empty(dg[0], "dgram 0");
+	expect_empty(dg[1], "dgram 1");
+	expect(sp[1], "packet one", 10, "seqpacket 1");
+	expect(sp[1], "two", 3, "seqpacket 1");
+	expect(sp[0], "back", 4, "seqpacket 0");
+	/* Still connected both ways. */
+	send_exact(st[1], "more", 4, "stream 1");
+	expect(st[0], "more", 4, "stream 0");
+	send_exact(dg[0], "more", 4, "dgram 0");
+	expect(dg[1], "more", 4, "dgram 1");
+
+	expect(sh[1], "bye", 3, "shut pair");
+	if (recv(sh[1], big, 1, MSG_DONTWAIT) != 0)
+		cr_fail("shut pair: no EOF after the queued bytes");
+	if (send(sh[0], "x", 1, MSG_NOSIGNAL) != -1 || errno != EPIPE)
+		cr_fail("shut pair: writing on the shut-down side did not fail with EPIPE");
+
+	check_accepts(lpath, "listen.sock", 0);
+	check_accepts(labs, abs_name, 1);
+	expect(dbound, "first", 5, "bound dgram");
+	expect(dbound, "second!", 7, "bound dgram");
+	if (sendto(sender, "third", 5, 0, (struct sockaddr *)&sa, salen) != 5)
+		cr_fail_errno("sendto the bound dgram socket after the restore");
+	expect(dbound, "third", 5, "bound dgram");
+
+	if (!(fcntl(st[1], F_GETFL) & O_NONBLOCK))
+		cr_fail("O_NONBLOCK lost");
+	if (getint(dg[1], SO_PASSCRED) != 1)
+		cr_fail("SO_PASSCRED lost");
+	if (getint(st[0], SO_SNDBUF) != sndbuf)
+		cr_fail("SO_SNDBUF %d, want %d", getint(st[0], SO_SNDBUF), sndbuf);
+	{
+		struct timeval got;
+		socklen_t len = sizeof(got);
+
+		if (getsockopt(dg[0], SOL_SOCKET, SO_RCVTIMEO, &got, &len) || got.tv_sec != 7)
+			cr_fail("SO_RCVTIMEO lost");
+	}
+	unlink(sa.sun_path);
+	addr(&sa, "listen.sock", 0);
+	unlink(sa.sun_path);
+	rmdir(dir);
+	cr_pass();
+}
