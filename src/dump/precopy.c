@@ -297,13 +297,13 @@ static int send_dirty(struct precopy_ctx *ctx)
 }
 
 /* Re-read the layout, tell the tracker, collect. */
-static int next_layout_and_collect(struct precopy_ctx *ctx, const struct proc_vmas *frozen_vmas)
+static int next_layout_and_collect(struct precopy_ctx *ctx)
 {
 	struct range *r = NULL;
 	size_t n;
 	int ret;
 
-	ret = frozen_vmas ? pc_areas_from_vmas(ctx, frozen_vmas) : pc_read_areas(ctx, NULL);
+	ret = pc_read_areas(ctx, NULL);
 	if (ret || !ctx->t)
 		return ret;
 	ret = pc_tracked_ranges(ctx, &r, &n);
@@ -342,7 +342,7 @@ static int rounds(struct precopy_ctx *ctx, uint32_t *next_round)
 			ctx->stats.stop_reason = "max rounds";
 			break;
 		}
-		ret = next_layout_and_collect(ctx, NULL);
+		ret = next_layout_and_collect(ctx);
 		t = now_ns();
 		if (ret) {
 			set_why(ctx, "round %u: cannot collect the dirty pages: %s", n, strerror(-ret));
@@ -603,12 +603,23 @@ static int freeze_and_commit(struct precopy_ctx *ctx, struct dump_ctx *dc, uint3
 	ret = refuse_children(ctx);
 	if (ret)
 		return ret;
+	/*
+	 * The last dirty pages are collected before the parasite comes: the
+	 * frozen process writes nothing more, and the parasite's anonymous
+	 * mapping, placed below the last one the process made, can merge
+	 * into it, which makes that whole area soft-dirty (the kernel marks
+	 * a new or grown VMA VM_SOFTDIRTY): the final round would resend it.
+	 */
+	phase = "collecting the last dirty pages";
+	ret = next_layout_and_collect(ctx);
+	if (ret)
+		goto fail;
 	phase = "dumping the frozen process";
 	ret = dump_images(dc);
 	if (ret)
 		goto fail;
-	phase = "collecting the last dirty pages";
-	ret = next_layout_and_collect(ctx, &dc->vmas);
+	/* The same frozen layout, as the images describe it (read before the parasite came). */
+	ret = pc_areas_from_vmas(ctx, &dc->vmas);
 	if (ret)
 		goto fail;
 	phase = "sending the state";
