@@ -8,3 +8,5 @@ EXTRA_DIST += %reldir%/run-in-vm %reldir%/README.md $(VM_TESTS)
 check-vm:
 	$(MAKE) $(AM_MAKEFLAGS) check TESTS="$(VM_TESTS)"
 .PHONY: check-vm
+VM_TESTS += %reldir%/precopy-softdirty.sh
+EXTRA_DIST += %reldir%/precopy-softdirty-vm.sh

@@ -1,0 +1,16 @@
+#!/bin/sh
+# Live migration tracked by soft-dirty, for real: this machine's kernel has
+# no soft-dirty, Debian's 6.1 kernel in the VM has. precopy-softdirty-vm.sh
+# runs there: memdirty moved by `lmig precopy --tracker soft-dirty` over
+# loopback into a page server in another pid namespace, every page checked.
+set -u
+b=${top_builddir:?run from make check}
+src=${top_srcdir:?run from make check}
+[ -n "${LMIG:-}" ] || { echo "FAIL: LMIG is not set"; exit 1; }
+bash=$(command -v bash) unshare=$(command -v unshare) ||
+	{ echo "SKIP: needs bash and unshare (util-linux) to stage into the VM"; exit 77; }
+exec "$src/tests/vm/run-in-vm" --timeout 230 \
+	--with "$LMIG" --with "$b/tests/workload/memdirty" --with "$b/tests/lib/pidns-init" \
+	--with "$bash" --with "$unshare" --with "$src/tests/lib/pidns.sh" \
+	--with "$src/tests/vm/precopy-softdirty-vm.sh" \
+	--run "$bash $src/tests/vm/precopy-softdirty-vm.sh $LMIG $b $src"
