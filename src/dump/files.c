@@ -18,6 +18,8 @@
 #include "image/image.h"
 #include "dump/dump.h"
 #include "dump/sk-inet.h"
+#include "dump/fd-epoll.h"
+#include "dump/fd-event.h"
 #include "dump/sk-unix.h"
 
 /* Content carried in the image (unlinked files, memfds) must fit one record. */
@@ -50,6 +52,7 @@ struct fd_info {
 	struct proc_fdinfo fi;
 	uint8_t *content;
 	size_t content_len;
+	void *kind_mem;		/* what an fd-event.h or fd-epoll.h FileEntry points to */
 };
 
 static int cmp_int(const void *a, const void *b)
@@ -330,6 +333,13 @@ static int describe_file(struct files_dump *d, struct fd_info *f, FileEntry *fe,
 		if (ret != -ENOENT)
 			return ret;
 	}
+	if (strncmp(f->link, "anon_inode:", 11) == 0) {
+		ret = fd_event_describe(d->ctx, f->fd, f->link, f->fi.flags, fe, &f->kind_mem);
+		if (ret == -ENOENT)
+			ret = fd_epoll_describe(d->ctx, f->fd, f->link, f->fi.flags, fe, &f->kind_mem);
+		if (ret != -ENOENT)
+			return ret;
+	}
 	if (f->link[0] != '/')	/* socket:[N], anon_inode:..., and whatever comes next */
 		return unsupported(d, f, "");
 	switch (type) {
@@ -428,6 +438,7 @@ static int dump_one_fd(struct files_dump *d, int fd)
 	fde.cloexec = !!(f->fi.flags & O_CLOEXEC);
 	ret = img_write_msg(d->fdinfo, &fde.base);
 out:
+	free(f->kind_mem);
 	free(f->content);
 	free(f);
 	return ret;

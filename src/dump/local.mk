@@ -12,3 +12,4 @@ liblmig_a_SOURCES += %reldir%/dump.h %reldir%/dump.c %reldir%/dump-opts.c \
 liblmig_a_SOURCES += %reldir%/tracker.c %reldir%/tracker.h %reldir%/tracker-backend.h %reldir%/tracker-uffd.c %reldir%/tracker-softdirty.c
 liblmig_a_SOURCES += %reldir%/sk-inet.c %reldir%/sk-inet.h
 liblmig_a_SOURCES += %reldir%/sk-unix.c %reldir%/sk-unix.h %reldir%/sk-unix-diag.c %reldir%/sk-unix-diag.h
+liblmig_a_SOURCES += %reldir%/fd-event.c %reldir%/fd-event.h %reldir%/fd-epoll.c %reldir%/fd-epoll.h

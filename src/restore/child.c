@@ -152,7 +152,7 @@ void restore_child(struct restore_ctx *ctx, struct rst_proc *p, int report_fd, i
 	log_close();
 	keep[0] = report_fd;
 	keep[1] = bootstrap_args(b)->exe_fd;
-	ret = files_install(p, scratch, keep, 2);
+	ret = files_install(ctx, p, scratch, keep, 2);
 	if (ret) {
 		send_report(report_fd, ret, "cannot put the files on their fds");
 		_exit(1);

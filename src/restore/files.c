@@ -12,6 +12,8 @@
 #include "restore/restore.h"
 #include "restore/tree.h"
 #include "restore/sk-inet.h"
+#include "restore/fd-epoll.h"
+#include "restore/fd-event.h"
 #include "restore/sk-unix.h"
 
 /* Open flags that made the file rather than describe how it is open. */
@@ -250,6 +252,12 @@ int files_open(struct restore_ctx *ctx, struct rst_proc *p, int base, int *scrat
 		case FD_KIND__FD_INET_SK:
 			fd = sk_inet_open(fe, &what);
 			break;
+		case FD_KIND__FD_EVENTFD: case FD_KIND__FD_SIGNALFD: case FD_KIND__FD_TIMERFD:
+			fd = fd_event_open(fe, &what);
+			break;
+		case FD_KIND__FD_EPOLL:
+			fd = fd_epoll_open(fe, &what);
+			break;
 		case FD_KIND__FD_UNIX_SK:
 			fd = sk_unix_open(ctx, fe, &what);
 			break;
@@ -294,7 +302,8 @@ static int cmp_int(const void *a, const void *b)
  * Runs after log_close(): nothing may be logged (fd 2 is the target's by
  * now). Every fd but the target's and keep[] is closed.
  */
-int files_install(struct rst_proc *p, const int *scratch, const int *keep, size_t nr_keep)
+int files_install(const struct restore_ctx *ctx, struct rst_proc *p, const int *scratch,
+		  const int *keep, size_t nr_keep)
 {
 	size_t n = p->nr_fds + nr_keep, k = 0;
 	int *kept = malloc((n ? n : 1) * sizeof(int)), ret = 0;
@@ -311,6 +320,10 @@ int files_install(struct rst_proc *p, const int *scratch, const int *keep, size_
 		}
 		kept[k++] = fd;
 	}
+	/* Epoll items are keyed by fd number: added once every file is on its own. */
+	ret = fd_epoll_install(ctx, p);
+	if (ret)
+		goto out;
 	for (size_t i = 0; i < nr_keep; i++)
 		if (keep[i] >= 0)
 			kept[k++] = keep[i];

@@ -187,11 +187,13 @@ void restore_held_free(struct rst_held *h);
 /* Open every file of p on a scratch fd >= base; fills scratch[i] for p->fds[i]. */
 int files_open(struct restore_ctx *ctx, struct rst_proc *p, int base, int *scratch);
 /*
- * Put the scratch fds on their numbers and close every other fd but
- * keep[] (entries < 0 ignored). Logs nothing: it runs when fd 2 is
- * already the target's. 0 or -errno.
+ * Put the scratch fds on their numbers, fill the epolls among them
+ * (fd-epoll.h) and close every other fd but keep[] (entries < 0
+ * ignored). Logs nothing: it runs when fd 2 is already the target's.
+ * 0 or -errno.
  */
-int files_install(struct rst_proc *p, const int *scratch, const int *keep, size_t nr_keep);
+int files_install(const struct restore_ctx *ctx, struct rst_proc *p, const int *scratch,
+		  const int *keep, size_t nr_keep);
 /* The highest target fd of p, or -1. */
 int files_max_fd(const struct rst_proc *p);
 

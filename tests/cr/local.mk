@@ -59,3 +59,16 @@ CR_TESTS += %reldir%/tree.cr
 CR_TESTS += %reldir%/unix.cr
 %canon_reldir%_unix_cr_SOURCES = %reldir%/unix.c
 %canon_reldir%_unix_cr_LDADD = %reldir%/libcrtest.a
+# eventfd, signalfd, timerfd, epoll (helper "fdkinds")
+CR_TESTS += %reldir%/eventfd.cr %reldir%/signalfd.cr %reldir%/timerfd.cr %reldir%/epoll.cr
+%canon_reldir%_eventfd_cr_SOURCES = %reldir%/eventfd.c
+%canon_reldir%_eventfd_cr_LDADD = %reldir%/libcrtest.a
+%canon_reldir%_signalfd_cr_SOURCES = %reldir%/signalfd.c
+%canon_reldir%_signalfd_cr_LDADD = %reldir%/libcrtest.a
+%canon_reldir%_timerfd_cr_SOURCES = %reldir%/timerfd.c
+%canon_reldir%_timerfd_cr_LDADD = %reldir%/libcrtest.a
+%canon_reldir%_epoll_cr_SOURCES = %reldir%/epoll.c
+%canon_reldir%_epoll_cr_LDADD = %reldir%/libcrtest.a
+FDKINDS_SCRIPT_TESTS = %reldir%/fdkinds-epoll-refuse.sh %reldir%/fdkinds-asyncio.sh
+TESTS += $(FDKINDS_SCRIPT_TESTS)
+EXTRA_DIST += $(FDKINDS_SCRIPT_TESTS)

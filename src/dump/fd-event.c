@@ -1,0 +1,193 @@
+#define LOG_PREFIX "dump-fd-event: "
+#include "config.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "dump/dump.h"
+#include "dump/fd-event.h"
+#include "dump/proc.h"
+
+#define FDINFO_MAX	4096
+
+/* The text after "key" at the start of a line of an fdinfo file, or NULL. */
+static const char *field(const char *text, const char *key)
+{
+	size_t n = strlen(key);
+
+	for (const char *l = text; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL)
+		if (strncmp(l, key, n) == 0)
+			return l + n;
+	return NULL;
+}
+
+static int field_u64(const char *text, const char *key, int base, uint64_t *v)
+{
+	const char *s = field(text, key);
+	char *end;
+
+	if (!s)
+		return -EINVAL;
+	errno = 0;
+	*v = strtoull(s, &end, base);
+	return errno || end == s ? -EINVAL : 0;
+}
+
+static uint64_t ts_ns(const struct timespec *ts)
+{
+	return (uint64_t)ts->tv_sec * 1000000000ull + (uint64_t)ts->tv_nsec;
+}
+
+static int describe_eventfd(const char *text, uint32_t flags, FileEntry *fe, EventfdEntry *e)
+{
+	uint64_t sem = 0;
+
+	if (field_u64(text, "eventfd-count:", 16, &e->counter))
+		return -EINVAL;
+	/* Linux 6.4 and later say whether it counts as a semaphore. */
+	if (field(text, "eventfd-semaphore:") && field_u64(text, "eventfd-semaphore:", 10, &sem))
+		return -EINVAL;
+	e->flags = flags;
+	e->has_semaphore = true;
+	e->semaphore = sem != 0;
+	fe->kind = FD_KIND__FD_EVENTFD;
+	fe->eventfd = e;
+	return 0;
+}
+
+static int describe_signalfd(const char *text, uint32_t flags, FileEntry *fe, SignalfdEntry *e)
+{
+	if (field_u64(text, "sigmask:", 16, &e->sigmask))
+		return -EINVAL;
+	e->flags = flags;
+	fe->kind = FD_KIND__FD_SIGNALFD;
+	fe->signalfd = e;
+	return 0;
+}
+
+/* The timer, through our own copy lfd of it (see fd-event.h). */
+static int describe_timerfd(int lfd, uint32_t flags, FileEntry *fe, TimerfdEntry *e,
+			    const char **what)
+{
+	char path[64], *text = NULL;
+	struct itimerspec its;
+	struct timespec now;
+	uint64_t clockid, ticks, sflags;
+	int ret;
+
+	*what = "cannot read the timer";
+	if (timerfd_gettime(lfd, &its))
+		return -errno;
+	snprintf(path, sizeof(path), "self/fdinfo/%d", lfd);
+	ret = proc_read_file(path, FDINFO_MAX, &text, NULL);
+	if (ret)
+		return ret;
+	*what = "cannot parse the timer's fdinfo";
+	ret = -EINVAL;
+	if (field_u64(text, "clockid:", 10, &clockid) || field_u64(text, "ticks:", 10, &ticks) ||
+	    field_u64(text, "settime flags:", 8, &sflags))
+		goto out;
+	e->clockid = (int32_t)clockid;
+	e->flags = flags;
+	e->interval_ns = ts_ns(&its.it_interval);
+	e->value_ns = ts_ns(&its.it_value);
+	e->has_ticks = true;
+	e->ticks = ticks;
+	e->has_settime_flags = true;
+	e->settime_flags = (uint32_t)sflags;
+	if ((sflags & TFD_TIMER_ABSTIME) && e->value_ns &&
+	    (clockid == CLOCK_REALTIME || clockid == CLOCK_REALTIME_ALARM)) {
+		*what = "cannot read CLOCK_REALTIME";
+		if (clock_gettime(CLOCK_REALTIME, &now)) {
+			ret = -errno;
+			goto out;
+		}
+		e->has_deadline_ns = true;
+		e->deadline_ns = ts_ns(&now) + e->value_ns;
+	}
+	fe->kind = FD_KIND__FD_TIMERFD;
+	fe->timerfd = e;
+	ret = 0;
+out:
+	free(text);
+	return ret;
+}
+
+/* Our own copy of the target's fd, or -errno. */
+static int take_fd(pid_t pid, int fd)
+{
+	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0), lfd;
+
+	if (pidfd < 0)
+		return -errno;
+	lfd = (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);
+	if (lfd < 0)
+		lfd = -errno;
+	close(pidfd);
+	return lfd;
+}
+
+int fd_event_describe(struct dump_ctx *ctx, int fd, const char *link, uint32_t flags,
+		      FileEntry *fe, void **mem)
+{
+	union {
+		EventfdEntry efd;
+		SignalfdEntry sfd;
+		TimerfdEntry tfd;
+	} *e;
+	const char *what = "cannot parse its fdinfo";
+	char path[64], *text = NULL;
+	pid_t pid = ctx->pid;
+	int ret, lfd;
+
+	*mem = NULL;
+	flags &= ~O_CLOEXEC;
+	if (strcmp(link, "anon_inode:[eventfd]") && strcmp(link, "anon_inode:[signalfd]") &&
+	    strcmp(link, "anon_inode:[timerfd]"))
+		return -ENOENT;
+	e = calloc(1, sizeof(*e));
+	if (!e)
+		return -ENOMEM;
+	if (strcmp(link, "anon_inode:[timerfd]") == 0) {
+		timerfd_entry__init(&e->tfd);
+		lfd = take_fd(pid, fd);
+		if (lfd < 0) {
+			ret = lfd;
+			what = "cannot take the timer (pidfd_getfd)";
+			goto out;
+		}
+		ret = describe_timerfd(lfd, flags, fe, &e->tfd, &what);
+		close(lfd);
+		goto out;
+	}
+	snprintf(path, sizeof(path), "%d/fdinfo/%d", (int)pid, fd);
+	ret = proc_read_file(path, FDINFO_MAX, &text, NULL);
+	if (ret) {
+		what = "cannot read its fdinfo";
+		goto out;
+	}
+	if (strcmp(link, "anon_inode:[eventfd]") == 0) {
+		eventfd_entry__init(&e->efd);
+		ret = describe_eventfd(text, flags, fe, &e->efd);
+	} else {
+		signalfd_entry__init(&e->sfd);
+		ret = describe_signalfd(text, flags, fe, &e->sfd);
+	}
+out:
+	free(text);
+	if (ret) {
+		pr_err_rc(ret, "pid %d: fd %d: %s: %s", (int)pid, fd, link, what);
+		free(e);
+		return ret;
+	}
+	*mem = e;
+	return 0;
+}
