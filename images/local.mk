@@ -22,3 +22,4 @@ EXTRA_DIST += $(LMIG_PROTOS)
 %.pb-c.c %.pb-c.h: %.proto
 	$(AM_V_GEN)$(MKDIR_P) $(@D) && \
 	$(PROTOC_C) --proto_path=$(dir $<) --c_out=$(@D) $(notdir $<)
+LMIG_PROTOS += %reldir%/ipc.proto

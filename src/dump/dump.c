@@ -11,6 +11,7 @@
 #include "log.h"
 #include "image/image.h"
 #include "dump/dump.h"
+#include "dump/ipc.h"
 #include "dump/sk-inet.h"
 
 /*
@@ -92,6 +93,8 @@ int dump_images(struct dump_ctx *ctx)
 	int ret = dump_process(ctx);
 
 	if (!ret)
+		ret = dump_ipc(ctx, 1);
+	if (!ret)
 		ret = dump_pstree(ctx);
 	if (!ret)
 		ret = dump_inventory(ctx);
@@ -142,6 +145,8 @@ static int dump_tree_images(struct dump_ctx *ctxs, const struct seized_tree *tre
 	cret = img_close(files);
 	if (!ret)
 		ret = cret;
+	if (!ret)
+		ret = dump_ipc(ctxs, tree->nr);
 	if (!ret)
 		ret = dump_pstree(root);
 	if (!ret)

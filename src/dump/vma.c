@@ -75,8 +75,12 @@ int vma_classify(const struct proc_vma *v, VmaEntry *e, const char **why)
 	} else if (v->shared && v->deleted && strcmp(v->path, "/dev/zero") == 0) {
 		e->kind = VMA_KIND__VMA_ANON_SHARED;
 	} else if (strncmp(v->path, "/SYSV", 5) == 0 && v->dev_major == 0) {
-		*why = "SysV shared memory is not supported";
-		return -ENOTSUP;
+		/* An attach of a SysV segment: its inode is the shmid; ipc.img holds the contents. */
+		e->kind = VMA_KIND__VMA_SYSV_SHM;
+		e->has_shmid = e->has_ino = e->has_pgoff = true;
+		e->shmid = e->ino = v->ino;
+		e->pgoff = v->pgoff;
+		e->name = (char *)v->path;
 	} else {
 		e->kind = v->shared ? VMA_KIND__VMA_FILE_SHARED : VMA_KIND__VMA_FILE_PRIVATE;
 		e->path = (char *)v->path;

@@ -16,6 +16,7 @@
 #include "core.pb-c.h"
 #include "fdinfo.pb-c.h"
 #include "inventory.pb-c.h"
+#include "ipc.pb-c.h"
 #include "mm.pb-c.h"
 #include "pagemap.pb-c.h"
 #include "pstree.pb-c.h"
@@ -41,6 +42,7 @@ static const struct img_kind img_kinds[IMG_TYPE_MAX] = {
 	[IMG_PAGEMAP]	= { "pagemap",		true,	&pagemap_entry__descriptor },
 	[IMG_FDINFO]	= { "fdinfo",		true,	&fdinfo_entry__descriptor },
 	[IMG_FILES]	= { "files",		false,	&file_entry__descriptor },
+	[IMG_IPC]	= { "ipc",		false,	&ipc_entry__descriptor },
 };
 
 struct img {

@@ -55,6 +55,7 @@ enum img_type {
 	IMG_PAGEMAP,		/* pagemap-<pid>.img:  PagemapEntry per run */
 	IMG_FDINFO,		/* fdinfo-<pid>.img:   FdinfoEntry per fd */
 	IMG_FILES,		/* files.img:          FileEntry per open file description */
+	IMG_IPC,		/* ipc.img:            IpcEntry stream (images/ipc.proto) */
 	IMG_TYPE_MAX,
 };
 

@@ -5,6 +5,7 @@
 #include <inttypes.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/shm.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -12,6 +13,7 @@
 #include "image/mm.h"
 #include "image/pages.h"
 #include "restore/bootstrap.h"
+#include "restore/ipc.h"
 #include "restore/restore.h"
 #include "restore/shmem.h"
 
@@ -78,6 +80,55 @@ static int deleted_shared_file(uint32_t pid, const VmaEntry *v)
 	return fd;
 }
 
+/*
+ * An area of a SysV segment: attached anew (a real attach, counted in
+ * nattch, that shmdt takes back), the part the area covered moved to its
+ * premap address, the rest of the attach dropped.
+ */
+static int premap_sysv(const struct restore_ctx *ctx, uint32_t pid, const VmaEntry *v,
+		       uint64_t at)
+{
+	uint64_t size = 0, off = v->has_pgoff ? v->pgoff : 0, len = v->end - v->start;
+	uint64_t ps = (uint64_t)ctx->page_size;
+	int id = v->has_shmid ? ipc_shm_id(ctx, v->shmid, &size) : -1, flags = 0, ret;
+	char *m;
+
+	if (id < 0) {
+		pr_err("pid %u: area %#" PRIx64 "-%#" PRIx64 ": its SysV shmid %" PRIu64
+		       " is not in ipc.img", pid, v->start, v->end, v->shmid);
+		return -EINVAL;
+	}
+	size = (size + ps - 1) / ps * ps;
+	if (off > size || len > size - off) {
+		pr_err("pid %u: area %#" PRIx64 "-%#" PRIx64 ": beyond the %" PRIu64 " bytes of "
+		       "shmid %d", pid, v->start, v->end, size, id);
+		return -EINVAL;
+	}
+	if (!(v->prot & PROT_WRITE))
+		flags |= SHM_RDONLY;
+	if (v->prot & PROT_EXEC)
+		flags |= SHM_EXEC;
+	m = shmat(id, NULL, flags);
+	if (m == (void *)-1) {
+		ret = -errno;
+		pr_perror("pid %u: area %#" PRIx64 "-%#" PRIx64 ": cannot attach shmid %d", pid,
+			  v->start, v->end, id);
+		return ret;
+	}
+	if (mremap(m + off, len, len, MREMAP_MAYMOVE | MREMAP_FIXED, (void *)at) == MAP_FAILED) {
+		ret = -errno;
+		pr_perror("pid %u: area %#" PRIx64 "-%#" PRIx64 ": cannot move its attach of "
+			  "shmid %d into place", pid, v->start, v->end, id);
+		shmdt(m);
+		return ret;
+	}
+	if (off)
+		munmap(m, off);
+	if (off + len < size)
+		munmap(m + off + len, size - off - len);
+	return 0;
+}
+
 static int premap_one(const struct restore_ctx *ctx, uint32_t pid, const VmaEntry *v,
 		      uint64_t at)
 {
@@ -105,6 +156,8 @@ static int premap_one(const struct restore_ctx *ctx, uint32_t pid, const VmaEntr
 		}
 		flags |= MAP_SHARED | MAP_ANONYMOUS;
 		break;
+	case VMA_KIND__VMA_SYSV_SHM:
+		return premap_sysv(ctx, pid, v, at);
 	case VMA_KIND__VMA_FILE_PRIVATE:
 		if (v->file_deleted) {
 			flags |= MAP_PRIVATE | MAP_ANONYMOUS;

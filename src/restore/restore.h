@@ -109,6 +109,10 @@ struct restore_ctx {
 	/* Shared anonymous memory, one object per shmid, made by lmig and inherited (shmem.c). */
 	struct rst_shmem *shmem;
 	size_t nr_shmem;
+	/* SysV shm segments made for the tree by lmig (ipc.c); the namespace is the tree's own. */
+	struct rst_sysv_shm *sysv_shm;
+	size_t nr_sysv_shm;
+	bool ipc_own_ns;
 	/* Unix sockets, each made once by lmig and inherited (sk-unix.c). */
 	struct sk_unix_rst *unix_sk;
 };

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "restore/ipc.h"
 #include "restore/restore.h"
 #include "restore/shmem.h"
 #include "restore/sk-unix.h"
@@ -418,6 +419,7 @@ static void free_run(struct restore_ctx *ctx, struct tree_run *t)
 	close_shared_pipes(ctx);
 	shmem_release(ctx);
 	sk_unix_release(ctx);
+	ipc_release(ctx, false);
 }
 
 static int make_pipes(struct restore_ctx *ctx, struct tree_run *t)
@@ -473,6 +475,8 @@ static int run_tree(struct restore_ctx *ctx, struct tree_run *t,
 	if (!ret)
 		ret = sk_unix_prepare(ctx);
 	if (!ret)
+		ret = ipc_prepare(ctx);
+	if (!ret)
 		ret = shmem_prepare(ctx);
 	if (ret)
 		return ret;
@@ -483,6 +487,7 @@ static int run_tree(struct restore_ctx *ctx, struct tree_run *t,
 	close_shared_pipes(ctx);
 	shmem_release(ctx);
 	sk_unix_release(ctx);
+	ipc_detach(ctx);
 	if (t->root < 0)
 		return t->root;
 	/* The write ends of the reports are the processes' alone now. */
@@ -547,9 +552,10 @@ int restore_tree(struct restore_ctx *ctx, void (*after_clone)(void *arg), void *
 	ret = make_pipes(ctx, &t);
 	if (!ret)
 		ret = run_tree(ctx, &t, after_clone, arg);
-	if (ret)
+	if (ret) {
 		kill_created(ctx, &t);
-	else
+		ipc_release(ctx, true);
+	} else
 		*root = t.root;
 	free_run(ctx, &t);
 	return ret;

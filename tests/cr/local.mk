@@ -72,3 +72,10 @@ CR_TESTS += %reldir%/eventfd.cr %reldir%/signalfd.cr %reldir%/timerfd.cr %reldir
 FDKINDS_SCRIPT_TESTS = %reldir%/fdkinds-epoll-refuse.sh %reldir%/fdkinds-asyncio.sh
 TESTS += $(FDKINDS_SCRIPT_TESTS)
 EXTRA_DIST += $(FDKINDS_SCRIPT_TESTS)
+# SysV IPC, POSIX queues, shared open files (helper "ipc").
+CR_TESTS += %reldir%/sysvshm.cr
+%canon_reldir%_sysvshm_cr_SOURCES = %reldir%/sysvshm.c
+%canon_reldir%_sysvshm_cr_LDADD = %reldir%/libcrtest.a
+IPC_SCRIPT_TESTS = %reldir%/sysvshm-key.sh
+TESTS += $(IPC_SCRIPT_TESTS)
+EXTRA_DIST += $(IPC_SCRIPT_TESTS)

@@ -8,6 +8,7 @@
 #include "core.pb-c.h"
 #include "fdinfo.pb-c.h"
 #include "inventory.pb-c.h"
+#include "ipc.pb-c.h"
 #include "mm.pb-c.h"
 #include "pagemap.pb-c.h"
 #include "pstree.pb-c.h"
@@ -193,6 +194,14 @@ static FileEntry file_all = {
 };
 static FileEntry file_pipe = { MSG(file_entry__descriptor), .id = 2, .kind = FD_KIND__FD_PIPE, .pipe = &pipe_e };
 
+/* ---- ipc ---- */
+static IpcPermEntry ipc_perm = {
+	MSG(ipc_perm_entry__descriptor), .key = 0x1234, .id = 32769, .uid = 1000, .gid = 1000,
+	.cuid = 0, .cgid = 0, .mode = 01600,
+};
+static SysvShmEntry ipc_shm = { MSG(sysv_shm_entry__descriptor), .perm = &ipc_perm, .size = 10000 };
+static IpcEntry ipc_e = { MSG(ipc_entry__descriptor), .shm = &ipc_shm };
+
 const ProtobufCMessage *sample_msg(enum img_type type)
 {
 	switch (type) {
@@ -204,6 +213,7 @@ const ProtobufCMessage *sample_msg(enum img_type type)
 	case IMG_PAGEMAP:	return &pm_data1.base;
 	case IMG_FDINFO:	return &fdi.base;
 	case IMG_FILES:		return &file_all.base;
+	case IMG_IPC:		return &ipc_e.base;
 	default:		return NULL;
 	}
 }
