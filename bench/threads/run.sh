@@ -78,7 +78,11 @@ one() {
 	echo "$f $(( (t1 - t0) / 1000 )) $r $(( (t3 - t2) / 1000 ))" >>"$work/$n.txt"
 }
 
-echo "commit $(git -C "$top" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$top" diff --quiet HEAD -- src 2>/dev/null || echo ' with uncommitted changes in src/'), kernel $(uname -r), $(nproc) cpus"
+# What was measured: the commit of the sources BUILDDIR was configured from.
+src=$(sed -n 's/^abs_top_srcdir = //p' "$build/Makefile")
+rev=$(git -C "$src" rev-parse --short HEAD 2>/dev/null || echo "unknown (not a git checkout)")
+git -C "$src" diff --quiet HEAD -- src parasite restorer 2>/dev/null || rev="$rev with uncommitted changes"
+echo "lmig built from $src at commit $rev; kernel $(uname -r), $(nproc) cpus"
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 one 10
 rm -f "$work/10.txt"
