@@ -1,5 +1,6 @@
 #define LOG_PREFIX "dump-fd-event: "
 #include "config.h"
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -36,6 +37,9 @@ static int field_u64(const char *text, const char *key, int base, uint64_t *v)
 
 	if (!s)
 		return -EINVAL;
+	s += strspn(s, " \t");
+	if (!isxdigit((unsigned char)*s))	/* strtoull() would take "-1" */
+		return -EINVAL;
 	errno = 0;
 	*v = strtoull(s, &end, base);
 	return errno || end == s ? -EINVAL : 0;
@@ -46,30 +50,34 @@ static uint64_t ts_ns(const struct timespec *ts)
 	return (uint64_t)ts->tv_sec * 1000000000ull + (uint64_t)ts->tv_nsec;
 }
 
-static int describe_eventfd(const char *text, uint32_t flags, FileEntry *fe, EventfdEntry *e)
+int fd_event_parse_eventfd(const char *text, uint64_t *counter, bool *semaphore)
 {
 	uint64_t sem = 0;
 
-	if (field_u64(text, "eventfd-count:", 16, &e->counter))
+	if (field_u64(text, "eventfd-count:", 16, counter))
 		return -EINVAL;
 	/* Linux 6.4 and later say whether it counts as a semaphore. */
 	if (field(text, "eventfd-semaphore:") && field_u64(text, "eventfd-semaphore:", 10, &sem))
 		return -EINVAL;
-	e->flags = flags;
-	e->has_semaphore = true;
-	e->semaphore = sem != 0;
-	fe->kind = FD_KIND__FD_EVENTFD;
-	fe->eventfd = e;
+	*semaphore = sem != 0;
 	return 0;
 }
 
-static int describe_signalfd(const char *text, uint32_t flags, FileEntry *fe, SignalfdEntry *e)
+int fd_event_parse_signalfd(const char *text, uint64_t *sigmask)
 {
-	if (field_u64(text, "sigmask:", 16, &e->sigmask))
+	return field_u64(text, "sigmask:", 16, sigmask);
+}
+
+int fd_event_parse_timerfd(const char *text, struct fd_timerfd_info *t)
+{
+	uint64_t clockid, sflags;
+
+	if (field_u64(text, "clockid:", 10, &clockid) || field_u64(text, "ticks:", 10, &t->ticks) ||
+	    field_u64(text, "settime flags:", 8, &sflags) || clockid > INT32_MAX ||
+	    sflags > UINT32_MAX)
 		return -EINVAL;
-	e->flags = flags;
-	fe->kind = FD_KIND__FD_SIGNALFD;
-	fe->signalfd = e;
+	t->clockid = (int)clockid;
+	t->settime_flags = (uint32_t)sflags;
 	return 0;
 }
 
@@ -78,9 +86,9 @@ static int describe_timerfd(int lfd, uint32_t flags, FileEntry *fe, TimerfdEntry
 			    const char **what)
 {
 	char path[64], *text = NULL;
+	struct fd_timerfd_info ti;
 	struct itimerspec its;
 	struct timespec now;
-	uint64_t clockid, ticks, sflags;
 	int ret;
 
 	*what = "cannot read the timer";
@@ -91,20 +99,19 @@ static int describe_timerfd(int lfd, uint32_t flags, FileEntry *fe, TimerfdEntry
 	if (ret)
 		return ret;
 	*what = "cannot parse the timer's fdinfo";
-	ret = -EINVAL;
-	if (field_u64(text, "clockid:", 10, &clockid) || field_u64(text, "ticks:", 10, &ticks) ||
-	    field_u64(text, "settime flags:", 8, &sflags))
+	ret = fd_event_parse_timerfd(text, &ti);
+	if (ret)
 		goto out;
-	e->clockid = (int32_t)clockid;
+	e->clockid = ti.clockid;
 	e->flags = flags;
 	e->interval_ns = ts_ns(&its.it_interval);
 	e->value_ns = ts_ns(&its.it_value);
 	e->has_ticks = true;
-	e->ticks = ticks;
+	e->ticks = ti.ticks;
 	e->has_settime_flags = true;
-	e->settime_flags = (uint32_t)sflags;
-	if ((sflags & TFD_TIMER_ABSTIME) && e->value_ns &&
-	    (clockid == CLOCK_REALTIME || clockid == CLOCK_REALTIME_ALARM)) {
+	e->settime_flags = ti.settime_flags;
+	if ((ti.settime_flags & TFD_TIMER_ABSTIME) && e->value_ns &&
+	    (ti.clockid == CLOCK_REALTIME || ti.clockid == CLOCK_REALTIME_ALARM)) {
 		*what = "cannot read CLOCK_REALTIME";
 		if (clock_gettime(CLOCK_REALTIME, &now)) {
 			ret = -errno;
@@ -175,11 +182,21 @@ int fd_event_describe(struct dump_ctx *ctx, int fd, const char *link, uint32_t f
 		goto out;
 	}
 	if (strcmp(link, "anon_inode:[eventfd]") == 0) {
+		bool sem = false;
+
 		eventfd_entry__init(&e->efd);
-		ret = describe_eventfd(text, flags, fe, &e->efd);
+		e->efd.flags = flags;
+		ret = fd_event_parse_eventfd(text, &e->efd.counter, &sem);
+		e->efd.has_semaphore = true;
+		e->efd.semaphore = sem;
+		fe->kind = FD_KIND__FD_EVENTFD;
+		fe->eventfd = &e->efd;
 	} else {
 		signalfd_entry__init(&e->sfd);
-		ret = describe_signalfd(text, flags, fe, &e->sfd);
+		e->sfd.flags = flags;
+		ret = fd_event_parse_signalfd(text, &e->sfd.sigmask);
+		fe->kind = FD_KIND__FD_SIGNALFD;
+		fe->signalfd = &e->sfd;
 	}
 out:
 	free(text);

@@ -17,6 +17,7 @@
 #ifndef LMIG_DUMP_FD_EVENT_H
 #define LMIG_DUMP_FD_EVENT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "fdinfo.pb-c.h"
@@ -33,5 +34,20 @@ struct dump_ctx;
  */
 int fd_event_describe(struct dump_ctx *ctx, int fd, const char *link, uint32_t flags,
 		      FileEntry *fe, void **mem);
+
+/*
+ * The parsers, on the text of /proc/PID/fdinfo/FD (unit tests feed
+ * them directly): 0, or -EINVAL when a line they need is missing or
+ * odd. An eventfd without the "eventfd-semaphore:" line (before Linux
+ * 6.4) is taken as a plain counter.
+ */
+int fd_event_parse_eventfd(const char *text, uint64_t *counter, bool *semaphore);
+int fd_event_parse_signalfd(const char *text, uint64_t *sigmask);
+struct fd_timerfd_info {
+	int clockid;
+	uint64_t ticks;
+	uint32_t settime_flags;
+};
+int fd_event_parse_timerfd(const char *text, struct fd_timerfd_info *t);
 
 #endif

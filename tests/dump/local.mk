@@ -10,3 +10,6 @@ check_PROGRAMS += %reldir%/target %reldir%/check-images
 DUMP_TESTS = %reldir%/dump-basic.sh %reldir%/dump-unsupported.sh %reldir%/dump-real.sh
 TESTS += $(DUMP_TESTS)
 EXTRA_DIST += $(DUMP_TESTS) %reldir%/lib.sh
+UNIT_TESTS += %reldir%/fd-kinds-parse
+check_PROGRAMS += %reldir%/fd-kinds-parse
+%canon_reldir%_fd_kinds_parse_LDADD = liblmig.a $(LMIG_LIBS)
