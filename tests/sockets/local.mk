@@ -22,3 +22,7 @@ check_PROGRAMS += $(SOCKET_CR_TESTS)
 TESTS += $(SOCKET_CR_TESTS)
 %canon_reldir%_sockopts_cr_SOURCES = %reldir%/sockopts.c
 %canon_reldir%_sockopts_cr_LDADD = tests/cr/libcrtest.a
+# Unix sockets: a peer outside the tree refused by name; a python3 program and its worker.
+UNIX_SOCKET_TESTS = %reldir%/unix-refuse.sh %reldir%/unix-python.sh
+TESTS += $(UNIX_SOCKET_TESTS)
+EXTRA_DIST += $(UNIX_SOCKET_TESTS) %reldir%/unix-python.py
