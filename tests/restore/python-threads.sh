@@ -131,12 +131,18 @@ echo "python3 pid $pid: $(grep '^READY' "$work/out" | cut -d' ' -f3) threads"
 # Each thread where it should be: x86_64 system call numbers of
 # /proc/PID/task/TID/syscall (futex 202, clock_nanosleep 230, recvfrom 45,
 # openat 257 for the main thread opening the FIFO).
+# A thread may not have reached its call yet on a loaded machine: look
+# again for up to 10 s.
 want_syscall() {
-	local tid=$1 what=$2 nr
+	local tid=$1 what=$2 nr end=$((SECONDS + 10))
 	shift 2
-	nr=$(cut -d' ' -f1 "/proc/$pid/task/$tid/syscall" 2>/dev/null)
-	for w in "$@"; do
-		[ "$nr" = "$w" ] && return 0
+	while :; do
+		nr=$(cut -d' ' -f1 "/proc/$pid/task/$tid/syscall" 2>/dev/null)
+		for w in "$@"; do
+			[ "$nr" = "$w" ] && return 0
+		done
+		[ $SECONDS -le $end ] || break
+		sleep 0.05
 	done
 	fail "thread $tid ($what) is in system call '$nr', not ${*}"
 }
