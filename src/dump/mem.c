@@ -19,14 +19,12 @@
 #include "image/image.h"
 #include "image/pages.h"
 #include "dump/dump.h"
+#include "dump/pagescan.h"
 #include "dump/vma.h"
 
 /* Bytes read from the target per batch, and remote iovecs per process_vm_readv. */
 #define MEM_BATCH	(4u << 20)
 #define MEM_BATCH_IOV	1024
-/* Pagemap entries read per pread() when PAGEMAP_SCAN is missing. */
-#define PAGEMAP_CHUNK	8192
-#define SCAN_REGIONS	512
 
 enum src { SRC_MEM, SRC_FILE };
 
@@ -47,9 +45,8 @@ struct mem_dump {
 	uint64_t ps;
 	struct img *pm;
 	struct pages_file *pages;
-	int pagemap_fd;
+	struct pagescan scan;	/* its pagemap_fd is ours */
 	int mem_fd;
-	bool no_scan;		/* PAGEMAP_SCAN is not there: read pagemap entries */
 	char *buf;		/* MEM_BATCH bytes */
 	/* The current batch: pieces of ranges, in address order. */
 	struct mrange piece[MEM_BATCH_IOV];
@@ -80,102 +77,16 @@ static int ranges_add(struct mranges *rs, uint64_t start, uint64_t end, enum src
 	return 0;
 }
 
-/* Does a page with these PAGEMAP_SCAN categories hold data the file does not? */
-static bool keep_page(uint64_t cat, bool cow_only)
+static int add_mem_range(void *arg, uint64_t start, uint64_t end)
 {
-	if (cat & PAGE_IS_SWAPPED)
-		return true;
-	if (!(cat & PAGE_IS_PRESENT))
-		return false;
-	return !cow_only || !(cat & PAGE_IS_FILE);
-}
-
-static int scan_ioctl(struct mem_dump *m, uint64_t start, uint64_t end, bool cow_only,
-		      struct mranges *rs)
-{
-	struct page_region regs[SCAN_REGIONS];
-
-	while (start < end) {
-		struct pm_scan_arg arg = {
-			.size = sizeof(arg),
-			.start = start,
-			.end = end,
-			.vec = (uintptr_t)regs,
-			.vec_len = SCAN_REGIONS,
-			.category_anyof_mask = PAGE_IS_PRESENT | PAGE_IS_SWAPPED,
-			.return_mask = PAGE_IS_PRESENT | PAGE_IS_SWAPPED | PAGE_IS_FILE,
-		};
-		long n = ioctl(m->pagemap_fd, PAGEMAP_SCAN, &arg);
-
-		if (n < 0)
-			return -errno;
-		for (long i = 0; i < n; i++) {
-			if (!keep_page(regs[i].categories, cow_only))
-				continue;
-			int ret = ranges_add(rs, regs[i].start, regs[i].end, SRC_MEM);
-
-			if (ret)
-				return ret;
-		}
-		if (arg.walk_end <= start)	/* no progress: should not happen */
-			return -EIO;
-		start = arg.walk_end;
-	}
-	return 0;
-}
-
-static int scan_pagemap(struct mem_dump *m, uint64_t start, uint64_t end, bool cow_only,
-			struct mranges *rs)
-{
-	uint64_t ents[PAGEMAP_CHUNK];
-
-	while (start < end) {
-		size_t n = (end - start) / m->ps;
-		ssize_t r;
-
-		if (n > PAGEMAP_CHUNK)
-			n = PAGEMAP_CHUNK;
-		r = pread(m->pagemap_fd, ents, n * sizeof(ents[0]), start / m->ps * sizeof(ents[0]));
-		if (r < 0)
-			return -errno;
-		if ((size_t)r < sizeof(ents[0]))
-			return -EIO;
-		n = r / sizeof(ents[0]);
-		for (size_t i = 0; i < n; i++) {
-			uint64_t e = ents[i], cat = 0;
-
-			if (e & PME_PRESENT)
-				cat |= PAGE_IS_PRESENT;
-			if (e & PME_SWAP)
-				cat |= PAGE_IS_SWAPPED;
-			if (e & PME_FILE_SHARED)
-				cat |= PAGE_IS_FILE;
-			if (keep_page(cat, cow_only)) {
-				int ret = ranges_add(rs, start + i * m->ps, start + (i + 1) * m->ps, SRC_MEM);
-
-				if (ret)
-					return ret;
-			}
-		}
-		start += n * m->ps;
-	}
-	return 0;
+	return ranges_add(arg, start, end, SRC_MEM);
 }
 
 /* Present or swapped pages of [start, end) (with cow_only: only those not of the file). */
 static int scan_present(struct mem_dump *m, uint64_t start, uint64_t end, bool cow_only,
 			struct mranges *rs)
 {
-	if (!m->no_scan) {
-		int ret = scan_ioctl(m, start, end, cow_only, rs);
-
-		if (ret != -ENOTTY && ret != -EINVAL)
-			return ret;
-		pr_debug("PAGEMAP_SCAN not available, reading pagemap entries");
-		m->no_scan = true;
-		rs->nr = 0;
-	}
-	return scan_pagemap(m, start, end, cow_only, rs);
+	return pagescan_kept(&m->scan, start, end, cow_only, add_mem_range, rs);
 }
 
 static uint64_t round_up(uint64_t x, uint64_t a)
@@ -535,34 +446,19 @@ out:
 	return ret;
 }
 
-static int open_proc(pid_t pid, const char *name, int *fd)
-{
-	char path[64];
-
-	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, name);
-	*fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (*fd < 0) {
-		int ret = -errno;
-
-		pr_err_rc(ret, "pid %d: cannot open %s", (int)pid, path);
-		return ret;
-	}
-	return 0;
-}
-
 int dump_pages(struct dump_ctx *ctx)
 {
-	struct mem_dump m = { .ctx = ctx, .ps = ctx->page_size,
-			      .pagemap_fd = -1, .mem_fd = -1, .map_fd = -1 };
+	struct mem_dump m = { .ctx = ctx, .ps = ctx->page_size, .mem_fd = -1, .map_fd = -1,
+			      .scan = { .pagemap_fd = -1, .ps = ctx->page_size } };
 	int ret, cret;
 
 	m.buf = malloc(MEM_BATCH);
 	if (!m.buf)
 		return -ENOMEM;
-	ret = open_proc(ctx->pid, "pagemap", &m.pagemap_fd);
+	ret = proc_open(ctx->pid, "pagemap", &m.scan.pagemap_fd);
 	if (ret)
 		goto out;
-	ret = open_proc(ctx->pid, "mem", &m.mem_fd);
+	ret = proc_open(ctx->pid, "mem", &m.mem_fd);
 	if (ret)
 		goto out;
 	if (!ctx->pagemap_only) {
@@ -589,8 +485,8 @@ out:
 		ret = cret;
 	if (m.mem_fd >= 0)
 		close(m.mem_fd);
-	if (m.pagemap_fd >= 0)
-		close(m.pagemap_fd);
+	if (m.scan.pagemap_fd >= 0)
+		close(m.scan.pagemap_fd);
 	free(m.buf);
 	return ret;
 }

@@ -3,141 +3,44 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
 #include "log.h"
-#include "compat.h"
 #include "dump/precopy.h"
+#include "dump/pagescan.h"
 #include "transport/transport.h"
-
-#define SCAN_REGIONS	512
-#define PAGEMAP_CHUNK	4096
-
-/* Does a page with these PAGEMAP_SCAN categories hold data to keep (as dump/mem.c decides)? */
-static bool keep_page(uint64_t cat, bool cow_only)
-{
-	if (cat & PAGE_IS_SWAPPED)
-		return true;
-	if (!(cat & PAGE_IS_PRESENT))
-		return false;
-	return !cow_only || !(cat & PAGE_IS_FILE);
-}
 
 static int push_piece(struct precopy_ctx *ctx, uint64_t start, uint64_t end, bool zero);
 
-/* A kept run at [kept_s, kept_e), after ZERO for the pages skipped since *pos (with zero_rest). */
-static int queue_kept(struct precopy_ctx *ctx, bool zero_rest, uint64_t kept_s, uint64_t kept_e,
-		      uint64_t *pos)
+/* A scan of one range: kept runs queued, the pages between them as ZERO with zero_rest. */
+struct send_scan {
+	struct precopy_ctx *ctx;
+	bool zero_rest;
+	uint64_t pos;		/* the end of what is queued */
+};
+
+static int queue_run(void *arg, uint64_t start, uint64_t end)
 {
+	struct send_scan *ss = arg;
 	int ret = 0;
 
-	if (zero_rest && kept_s > *pos)
-		ret = push_piece(ctx, *pos, kept_s, true);
+	if (ss->zero_rest && start > ss->pos)
+		ret = push_piece(ss->ctx, ss->pos, start, true);
 	if (!ret)
-		ret = push_piece(ctx, kept_s, kept_e, false);
-	*pos = kept_e;
+		ret = push_piece(ss->ctx, start, end, false);
+	ss->pos = end;
 	return ret;
-}
-
-static int scan_ioctl(struct precopy_ctx *ctx, uint64_t start, uint64_t end, bool cow_only,
-		      bool zero_rest, uint64_t *pos)
-{
-	struct page_region regs[SCAN_REGIONS];
-
-	while (start < end) {
-		struct pm_scan_arg arg = {
-			.size = sizeof(arg),
-			.start = start,
-			.end = end,
-			.vec = (uintptr_t)regs,
-			.vec_len = SCAN_REGIONS,
-			.category_anyof_mask = PAGE_IS_PRESENT | PAGE_IS_SWAPPED,
-			.return_mask = PAGE_IS_PRESENT | PAGE_IS_SWAPPED | PAGE_IS_FILE,
-		};
-		long n = ioctl(ctx->pagemap_fd, PAGEMAP_SCAN, &arg);
-
-		if (n < 0)
-			return -errno;
-		for (long i = 0; i < n; i++) {
-			int ret;
-
-			if (!keep_page(regs[i].categories, cow_only))
-				continue;
-			ret = queue_kept(ctx, zero_rest, regs[i].start, regs[i].end, pos);
-			if (ret)
-				return ret;
-		}
-		if (arg.walk_end <= start)
-			return -EIO;
-		start = arg.walk_end;
-	}
-	return 0;
-}
-
-/* The same from pagemap entries, for kernels without PAGEMAP_SCAN (before 6.7). */
-static int scan_pagemap(struct precopy_ctx *ctx, uint64_t start, uint64_t end, bool cow_only,
-			bool zero_rest, uint64_t *pos)
-{
-	static_assert(PAGEMAP_CHUNK * 8 <= PC_BATCH, "scan chunk fits the batch buffer");
-	uint64_t ents[PAGEMAP_CHUNK];
-
-	while (start < end) {
-		size_t n = (end - start) / ctx->ps;
-		ssize_t r;
-
-		if (n > PAGEMAP_CHUNK)
-			n = PAGEMAP_CHUNK;
-		r = pread(ctx->pagemap_fd, ents, n * sizeof(ents[0]), start / ctx->ps * sizeof(ents[0]));
-		if (r < 0)
-			return -errno;
-		if ((size_t)r < sizeof(ents[0]))
-			return -EIO;
-		n = (size_t)r / sizeof(ents[0]);
-		for (size_t i = 0; i < n; i++) {
-			uint64_t e = ents[i], cat = 0, a = start + i * ctx->ps;
-			int ret;
-
-			if (e & PME_PRESENT)
-				cat |= PAGE_IS_PRESENT;
-			if (e & PME_SWAP)
-				cat |= PAGE_IS_SWAPPED;
-			if (e & PME_FILE_SHARED)
-				cat |= PAGE_IS_FILE;
-			if (!keep_page(cat, cow_only))
-				continue;
-			ret = queue_kept(ctx, zero_rest, a, a + ctx->ps, pos);
-			if (ret)
-				return ret;
-		}
-		start += n * ctx->ps;
-	}
-	return 0;
 }
 
 static int scan(struct precopy_ctx *ctx, uint64_t start, uint64_t end, bool cow_only,
 		bool zero_rest)
 {
-	uint64_t pos = start;
-	size_t mark = ctx->nr_pieces;
-	int ret;
+	struct send_scan ss = { .ctx = ctx, .zero_rest = zero_rest, .pos = start };
+	int ret = pagescan_kept(&ctx->scan, start, end, cow_only, queue_run, &ss);
 
-	if (!ctx->no_scan) {
-		ret = scan_ioctl(ctx, start, end, cow_only, zero_rest, &pos);
-		if (ret != -ENOTTY && ret != -EINVAL)
-			goto out;
-		if (ctx->nr_pieces != mark || pos != start) {
-			/* Failed half way: the pieces queued so far are right, go on from pos. */
-			start = pos;
-		}
-		pr_info("PAGEMAP_SCAN is not available: reading pagemap entries");
-		ctx->no_scan = true;
-	}
-	ret = scan_pagemap(ctx, start, end, cow_only, zero_rest, &pos);
-out:
-	if (!ret && zero_rest && pos < end)
-		ret = push_piece(ctx, pos, end, true);
+	if (!ret && zero_rest && ss.pos < end)
+		ret = push_piece(ctx, ss.pos, end, true);
 	return ret;
 }
 

@@ -78,21 +78,6 @@ static void set_why(struct precopy_ctx *ctx, const char *fmt, ...)
 	va_end(ap);
 }
 
-static int open_proc(pid_t pid, const char *name, int *fd)
-{
-	char path[64];
-
-	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, name);
-	*fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (*fd < 0) {
-		int ret = -errno;
-
-		pr_err_rc(ret, "pid %d: cannot open %s", (int)pid, path);
-		return ret;
-	}
-	return 0;
-}
-
 /* A userfaultfd made inside the target: seized only for this, then let go. */
 static int make_uffd(struct precopy_ctx *ctx, int *uffd)
 {
@@ -694,7 +679,7 @@ static int make_tmpdir(char *dir, size_t len, int *dirfd)
 
 int precopy_run(const struct precopy_opts *o)
 {
-	struct precopy_ctx ctx = { .o = o, .pid = o->pid, .pagemap_fd = -1, .mem_fd = -1 };
+	struct precopy_ctx ctx = { .o = o, .pid = o->pid, .scan.pagemap_fd = -1, .mem_fd = -1 };
 	struct tp_opts to = {
 		.backend = o->transport ? o->transport : "tcp",
 		.auth_key_file = o->auth_key,
@@ -714,6 +699,7 @@ int precopy_run(const struct precopy_opts *o)
 	int ret;
 
 	ctx.ps = (uint64_t)sysconf(_SC_PAGESIZE);
+	ctx.scan.ps = ctx.ps;
 	dump_ctx_init(&dc, &dopts);
 	ret = make_tmpdir(dir, sizeof(dir), &dc.dirfd);
 	if (ret)
@@ -727,9 +713,9 @@ int precopy_run(const struct precopy_opts *o)
 	}
 	ret = refuse_children(&ctx);
 	if (!ret)
-		ret = open_proc(o->pid, "pagemap", &ctx.pagemap_fd);
+		ret = proc_open(o->pid, "pagemap", &ctx.scan.pagemap_fd);
 	if (!ret)
-		ret = open_proc(o->pid, "mem", &ctx.mem_fd);
+		ret = proc_open(o->pid, "mem", &ctx.mem_fd);
 	if (ret)
 		goto out;
 	ret = tp_connect(&to, o->host, o->port, &ctx.c);
@@ -793,8 +779,8 @@ out:
 	range_vec_free(&ctx.dirty);
 	range_vec_free(&ctx.retry);
 	pc_stats_free(&ctx.stats);
-	if (ctx.pagemap_fd >= 0)
-		close(ctx.pagemap_fd);
+	if (ctx.scan.pagemap_fd >= 0)
+		close(ctx.scan.pagemap_fd);
 	if (ctx.mem_fd >= 0)
 		close(ctx.mem_fd);
 	free(ctx.buf);

@@ -23,6 +23,7 @@
 #include <sys/types.h>
 
 #include "mm.pb-c.h"
+#include "dump/pagescan.h"
 #include "dump/precopy-opts.h"
 #include "dump/proc.h"
 #include "dump/tracker.h"
@@ -85,12 +86,12 @@ struct precopy_ctx {
 	struct tp_conn *c;
 	struct tracker *t;		/* NULL: stop-and-copy */
 	struct throttle *thr;		/* NULL until the first tightening */
-	int pagemap_fd, mem_fd;
+	struct pagescan scan;		/* its pagemap_fd is ours */
+	int mem_fd;
 	char *buf;			/* PC_BATCH bytes */
 	struct pc_piece piece[PC_BATCH_IOV];	/* the batch, in address order of sending */
 	size_t nr_pieces, batch_bytes;
 	uint64_t run_floor;		/* a piece starting here begins a new run: areas are staged apart */
-	bool no_scan;			/* no PAGEMAP_SCAN: read pagemap entries */
 	struct pc_areas areas;
 	struct range_vec dirty;
 	struct range_vec retry;		/* pages a running round could not read */

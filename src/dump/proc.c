@@ -16,6 +16,21 @@
 /* Smaps of a large process runs to megabytes; cap what we accept. */
 #define PROC_FILE_MAX	(256u << 20)
 
+int proc_open(pid_t pid, const char *name, int *fd)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, name);
+	*fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (*fd < 0) {
+		int ret = -errno;
+
+		pr_err_rc(ret, "pid %d: cannot open %s", (int)pid, path);
+		return ret;
+	}
+	return 0;
+}
+
 int proc_read_file(const char *path, size_t max, char **out, size_t *len)
 {
 	char full[PATH_MAX];

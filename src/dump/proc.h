@@ -146,6 +146,8 @@ int proc_read_timers(pid_t pid, struct proc_timer **out, size_t *nr);
  * malloc()ed buffer of at most max bytes. *out owned by the caller.
  */
 int proc_read_file(const char *path, size_t max, char **out, size_t *len);
+/* Open /proc/PID/NAME read-only: 0, or -errno logged naming the pid and the file. */
+int proc_open(pid_t pid, const char *name, int *fd);
 /* readlink() of /proc/PID/NAME into buf (NUL-terminated); -ENAMETOOLONG if cut. */
 int proc_readlink(pid_t pid, const char *name, char *buf, size_t len);
 
