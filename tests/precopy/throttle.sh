@@ -5,6 +5,12 @@
 # so lmig precopy must throttle it (cgroup v2 cpu.max where it can, else a
 # SIGSTOP/SIGCONT duty cycle), say so in its progress lines, and still
 # finish, well within the time bound, with every page intact in host B.
+# The throttle must hold the process back for real: memdirty's CPU time,
+# sampled during the migration, grows less than half as fast once it is
+# at 12% or less as before the first step. (It cannot shrink the rounds:
+# 4 MiB is rewritten within any round at any share, so the migration
+# ends once the steps are spent and the rounds stop shrinking.) The
+# restored process must not be left stopped by the duty cycle.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/../lib/hosts.sh"
 need_pidns
@@ -29,6 +35,18 @@ CR_OUT=$work/out host_spawn A "$work/md.err" "$top_builddir/tests/workload/memdi
 md_pid=$HOSTS_LAST_PID
 wait_for "$work/out" '^READY' 20 || fail "memdirty: no READY within 20 s"
 
+# memdirty's CPU time (utime + stime, in ticks) sampled with how many
+# throttle steps lmig has said so far: the duty cycle must hold it back.
+: >"$work/precopy.out"
+(
+	while [ -r "/proc/$md_pid/stat" ]; do
+		ticks=$(awk '{ print $14 + $15 }' "/proc/$md_pid/stat" 2>/dev/null) || break
+		echo "$(date +%s.%N) $ticks $(grep -c 'throttled to' "$work/precopy.out")"
+		sleep 0.2
+	done >"$work/cpu.samples"
+) &
+pids="$pids $!"
+
 t0=$SECONDS
 host_exec A timeout 50 "$LMIG" precopy --pid "$md_pid" --to "$HOST_B_ADDR:$port" \
 	--stats-json "$work/stats.json" --log-file "$work/precopy.log" >"$work/precopy.out" 2>&1
@@ -46,11 +64,29 @@ hp=$(restored_pid "$md_pid") || fail "pid $md_pid does not run in host B"
 # The restored process must run freely: no SIGSTOP of the duty cycle left on it.
 st=$(awk '/^State:/ { print $2 }' "/proc/$hp/status")
 case $st in T|t|Z) fail "the restored process is in state $st" ;; esac
+# Its CPU share before the first throttle step against once at 12% or less.
+python3 - "$work/cpu.samples" "$(getconf CLK_TCK)" >"$work/cpu.share" <<'PY' ||
+import sys
+rows = [l.split() for l in open(sys.argv[1]) if len(l.split()) == 3]
+hz = float(sys.argv[2])
+def share(sel):
+    s = [(float(t), int(k)) for t, k, n in rows if sel(int(n))]
+    if len(s) < 2 or s[-1][0] - s[0][0] < 1:
+        return None
+    return (s[-1][1] - s[0][1]) / hz / (s[-1][0] - s[0][0])
+free, held = share(lambda n: n == 0), share(lambda n: n >= 3)
+print("%s %s" % (free, held))
+sys.exit(0 if free is not None and held is not None and held < 0.5 * free and held < 0.3 else 1)
+PY
+	fail "memdirty's CPU share (before the throttle, at 12% or less): $(cat "$work/cpu.share")"
+read -r share_free share_held <"$work/cpu.share"
 check_memory "$hp"
 grep '^precopy:' "$work/precopy.out"
-echo "PASS $name (link $RATE, migration $((t1 - t0)) s: $(python3 -c '
+summary=$(python3 -c '
 import json, sys
 s = json.load(open(sys.argv[1]))
 pct = min(r["cpu_share_pct"] for r in s["rounds"])
 print("%d rounds, throttled to %d%% by %s, stop: %s, downtime %.1f ms" %
-      (s["precopy_rounds"], pct, s["throttle"], s["stop_reason"], s["downtime_ms"]))' "$work/stats.json"))"
+      (s["precopy_rounds"], pct, s["throttle"], s["stop_reason"], s["downtime_ms"]))' "$work/stats.json")
+printf 'PASS %s (link %s, migration %d s: %s; memdirty used %.2f CPU before the throttle, %.2f at 12%% or less)\n' \
+	"$name" "$RATE" $((t1 - t0)) "$summary" "$share_free" "$share_held"
