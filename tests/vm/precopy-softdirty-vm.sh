@@ -1,16 +1,22 @@
 #!/bin/bash
 # Runs inside the 6.1 VM (tests/vm/precopy-softdirty.sh stages it): memdirty
+# (or mtdirty: four threads writing)
 # live-migrated by `lmig precopy --tracker soft-dirty` over loopback into
 # `lmig pageserver` in its own pid namespace. The pre-copy rounds must be
 # tracked by soft-dirty (the stats name it, and round 1 sends the pages
 # written since round 0, not all of them), the source must be gone, and
 # the restored memdirty must find every page it wrote.
 #
-#   precopy-softdirty-vm.sh LMIG BUILDDIR SRCDIR
+#   precopy-softdirty-vm.sh LMIG BUILDDIR SRCDIR [memdirty|mtdirty]
 set -u
-LMIG=$1 b=$2 src=$3
+LMIG=$1 b=$2 src=$3 wl=${4:-memdirty}
+case $wl in
+memdirty) port=7001 wl_cmd=("$b/tests/workload/memdirty" --size-mib 8 --rate-mib 1 --pattern random) ;;
+mtdirty) port=7002 wl_cmd=("$b/tests/precopy/mtdirty" --threads 4 --size-mib 8 --rate-mib 0.25) ;;
+*) echo "FAIL: unknown workload $wl"; exit 1 ;;
+esac
 . "$src/tests/lib/pidns.sh"
-work=/tmp/pcsd
+work=/tmp/pcsd-$wl
 mkdir -p "$work"
 ps_unshare= md_pid= ps_init=
 
@@ -46,21 +52,21 @@ thp=/sys/kernel/mm/transparent_hugepage/enabled
 [ -w $thp ] && echo never >$thp
 
 /usr/bin/unshare --pid --fork --mount-proc "$b/tests/lib/pidns-init" \
-	"$LMIG" pageserver --port 7000 --address 127.0.0.1 --insecure \
+	"$LMIG" pageserver --port $port --address 127.0.0.1 --insecure \
 	--log-file "$work/ps.log" -v >"$work/ps.out" 2>&1 </dev/null &
 ps_unshare=$!
 wait_for "$work/ps.out" 'listening on|error' 60 || fail "the page server did not start"
 grep -q 'listening on' "$work/ps.out" || fail "the page server cannot listen"
 ps_init=$(cut -d' ' -f1 "/proc/$ps_unshare/task/$ps_unshare/children")
 
-CR_OUT=$work/out "$b/tests/workload/memdirty" --size-mib 8 --rate-mib 1 --pattern random \
+CR_OUT=$work/out "${wl_cmd[@]}" \
 	</dev/null >/dev/null 2>"$work/md.err" &
 md_pid=$!
-wait_for "$work/out" '^READY' 60 || fail "memdirty: no READY within 60 s"
+wait_for "$work/out" '^READY' 60 || fail "$wl: no READY within 60 s: $(cat "$work/md.err")"
 
-# TCG is slow: let memdirty write a while so that round 1 has something to send.
+# TCG is slow: let the workload write a while so that round 1 has something to send.
 sleep 1
-timeout 150 "$LMIG" precopy --pid "$md_pid" --to 127.0.0.1:7000 --tracker soft-dirty \
+timeout 150 "$LMIG" precopy --pid "$md_pid" --to 127.0.0.1:$port --tracker soft-dirty \
 	--max-downtime 10000 --stats-json "$work/stats.json" --log-file "$work/precopy.log" \
 	>"$work/precopy.out" 2>&1
 rc=$?
@@ -94,7 +100,7 @@ while [ -z "$hp" ] && [ $SECONDS -le $end ]; do
 done
 [ -n "$hp" ] || fail "pid $md_pid does not run in the page server's pid namespace"
 kill -USR1 "$hp" || fail "cannot signal the restored pid $hp"
-wait_for "$work/out" '^(PASS|FAIL)' 60 || fail "no verdict from the restored memdirty within 60 s"
-grep -q '^PASS' "$work/out" || fail "memdirty found its memory broken: $(grep FAIL "$work/out")"
+wait_for "$work/out" '^(PASS|FAIL)' 60 || fail "no verdict from the restored $wl within 60 s"
+grep -q '^PASS' "$work/out" || fail "$wl found its memory broken: $(grep FAIL "$work/out")"
 kill -9 "$ps_init" 2>/dev/null
-echo "PASS: soft-dirty pre-copy: $n round(s), round 0 sent $r0 pages, round 1 found $d1 dirty, the final round sent $fp; every page intact"
+echo "PASS: soft-dirty pre-copy of $wl: $n round(s), round 0 sent $r0 pages, round 1 found $d1 dirty, the final round sent $fp; every page intact"

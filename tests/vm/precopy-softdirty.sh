@@ -1,8 +1,9 @@
 #!/bin/sh
 # Live migration tracked by soft-dirty, for real: this machine's kernel has
 # no soft-dirty, Debian's 6.1 kernel in the VM has. precopy-softdirty-vm.sh
-# runs there: memdirty moved by `lmig precopy --tracker soft-dirty` over
-# loopback into a page server in another pid namespace, every page checked.
+# runs there: memdirty, then mtdirty (four threads writing), moved by
+# `lmig precopy --tracker soft-dirty` over loopback into a page server in
+# another pid namespace, every page checked.
 set -u
 b=${top_builddir:?run from make check}
 src=${top_srcdir:?run from make check}
@@ -10,7 +11,9 @@ src=${top_srcdir:?run from make check}
 bash=$(command -v bash) unshare=$(command -v unshare) ||
 	{ echo "SKIP: needs bash and unshare (util-linux) to stage into the VM"; exit 77; }
 exec "$src/tests/vm/run-in-vm" --timeout 230 \
-	--with "$LMIG" --with "$b/tests/workload/memdirty" --with "$b/tests/lib/pidns-init" \
+	--with "$LMIG" --with "$b/tests/workload/memdirty" --with "$b/tests/precopy/mtdirty" \
+	--with "$b/tests/lib/pidns-init" \
 	--with "$bash" --with "$unshare" --with "$src/tests/lib/pidns.sh" \
 	--with "$src/tests/vm/precopy-softdirty-vm.sh" \
-	--run "$bash $src/tests/vm/precopy-softdirty-vm.sh $LMIG $b $src"
+	--run "$bash $src/tests/vm/precopy-softdirty-vm.sh $LMIG $b $src memdirty" \
+	--run "$bash $src/tests/vm/precopy-softdirty-vm.sh $LMIG $b $src mtdirty"
