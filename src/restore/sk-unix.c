@@ -111,9 +111,14 @@ static int make_socket(struct sk_unix_rst *u, struct usk *s, const char **what)
 {
 	const UnixSkEntry *e = s->e;
 	struct usk *p = e->has_peer_ino ? find(u, e->peer_ino) : NULL;
-	bool pair = e->state == TCP_ESTABLISHED &&
-		    (e->type != SOCK_DGRAM || !e->has_peer_ino ||
-		     (p && p->e->has_peer_ino && p->e->peer_ino == e->ino));
+	/*
+	 * A datagram socket's state says nothing: the kernel marks the target
+	 * of a connect() established too. Only peers connected to each other
+	 * are a pair; one whose peer was closed comes back unconnected.
+	 */
+	bool pair = e->type == SOCK_DGRAM ?
+		    p && p->e->has_peer_ino && p->e->peer_ino == e->ino :
+		    e->state == TCP_ESTABLISHED;
 	int sv[2];
 
 	if (s->fd >= 0)

@@ -10,8 +10,9 @@
  *
  * How each socket is made, from its first record in files.img:
  *   connected stream/seqpacket, and datagram sockets connected to each
- *     other: socketpair(); a peer that was already closed is a far end
- *     closed once the queue is in;
+ *     other: socketpair(); a stream peer that was already closed is a
+ *     far end closed once the queue is in (a datagram socket whose peer
+ *     was closed comes back unconnected);
  *   listening: bound (a stale socket file at the path is removed first,
  *     only if it is a socket) and listen(backlog);
  *   datagram sockets: bound to their name, connected to their peer's;

@@ -9,8 +9,11 @@
  *     and answers (one socket in both processes, not two);
  *   - a listening stream socket bound to a path and one to an abstract
  *     name: a client connects after the restore and is accepted;
- *   - a datagram socket bound to a path with two datagrams queued, which
- *     then receives a third;
+ *   - a datagram socket bound to a path with two datagrams queued (one
+ *     from an unconnected socket, one from a socket connected to it),
+ *     which then receives from both again;
+ *   - a stream pair whose one end was closed with bytes queued to the
+ *     other: the bytes, then EOF;
  *   - options: O_NONBLOCK, SO_PASSCRED, SO_SNDBUF, SO_RCVTIMEO.
  */
 #define _GNU_SOURCE
@@ -152,7 +155,8 @@ static void child(int fd)
 int main(void)
 {
 	static char big[60000];
-	int st[2], dg[2], sp[2], sh[2], shared[2], lpath, labs, dbound, sender, sndbuf, status;
+	int st[2], dg[2], sp[2], sh[2], shared[2], dead[2], lpath, labs, dbound, sender, logc;
+	int sndbuf, status;
 	struct sockaddr_un sa;
 	struct timeval tv = { .tv_sec = 7 };
 	socklen_t salen;
@@ -167,7 +171,7 @@ int main(void)
 
 	if (socketpair(AF_UNIX, SOCK_STREAM, 0, st) || socketpair(AF_UNIX, SOCK_DGRAM, 0, dg) ||
 	    socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sp) || socketpair(AF_UNIX, SOCK_STREAM, 0, sh) ||
-	    socketpair(AF_UNIX, SOCK_STREAM, 0, shared))
+	    socketpair(AF_UNIX, SOCK_STREAM, 0, shared) || socketpair(AF_UNIX, SOCK_STREAM, 0, dead))
 		cr_fail_errno("socketpair");
 	send_exact(st[0], "from 0 to 1", 11, "stream 0");
 	send_exact(st[1], "from 1 to 0, longer", 19, "stream 1");
@@ -184,6 +188,8 @@ int main(void)
 	send_exact(sh[0], "bye", 3, "shut pair");
 	if (shutdown(sh[0], SHUT_WR))
 		cr_fail_errno("shutdown");
+	send_exact(dead[1], "last words", 10, "dead pair");
+	close(dead[1]);
 
 	lpath = bound(SOCK_STREAM, "listen.sock", 0);
 	labs = bound(SOCK_STREAM, abs_name, 1);
@@ -193,8 +199,9 @@ int main(void)
 	sender = socket(AF_UNIX, SOCK_DGRAM, 0);
 	salen = addr(&sa, "dgram.sock", 0);
 	if (sender < 0 || sendto(sender, "first", 5, 0, (struct sockaddr *)&sa, salen) != 5 ||
-	    sendto(sender, "second!", 7, 0, (struct sockaddr *)&sa, salen) != 7)
-		cr_fail_errno("sendto the bound dgram socket");
+	    (logc = socket(AF_UNIX, SOCK_DGRAM, 0)) < 0 ||
+	    connect(logc, (struct sockaddr *)&sa, salen) || send(logc, "second!", 7, 0) != 7)
+		cr_fail_errno("send to the bound dgram socket");
 
 	if (fcntl(st[1], F_SETFL, O_NONBLOCK) || setsockopt(dg[1], SOL_SOCKET, SO_PASSCRED,
 							     &(int){ 1 }, sizeof(int)) ||
@@ -251,6 +258,12 @@ int main(void)
 	if (sendto(sender, "third", 5, 0, (struct sockaddr *)&sa, salen) != 5)
 		cr_fail_errno("sendto the bound dgram socket after the restore");
 	expect(dbound, "third", 5, "bound dgram");
+	if (send(logc, "fourth", 6, 0) != 6)
+		cr_fail_errno("send on the socket connected to the bound dgram socket after the restore");
+	expect(dbound, "fourth", 6, "bound dgram");
+	expect(dead[0], "last words", 10, "dead pair");
+	if (recv(dead[0], big, 1, MSG_DONTWAIT) != 0)
+		cr_fail("dead pair: no EOF after the queued bytes");
 
 	if (!(fcntl(st[1], F_GETFL) & O_NONBLOCK))
 		cr_fail("O_NONBLOCK lost");
