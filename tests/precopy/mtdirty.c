@@ -5,7 +5,10 @@
  * versions kept by the thread. A live migration moves the process while
  * every thread writes.
  *
- *   mtdirty [--threads N] [--size-mib M] [--rate-mib R]
+ *   mtdirty [--threads N] [--size-mib M] [--rate-mib R] [--churn]
+ *
+ * --churn: one more thread creates and joins short-lived threads without
+ * pause, so that threads come and go while the process is seized.
  *
  * On SIGUSR1 (crtest protocol) the main thread proves that:
  *  - every thread still runs: each one's write count moves on within a
@@ -51,6 +54,7 @@ struct worker {
 };
 
 static atomic_int stop;
+static _Atomic uint64_t churned;	/* short-lived threads joined so far */
 static __thread uint64_t tls_tag;
 
 static uint64_t mix(uint64_t x)
@@ -122,6 +126,27 @@ static void *work(void *arg)
 	return NULL;
 }
 
+static void *short_lived(void *arg)
+{
+	return arg;
+}
+
+static void *churn_threads(void *arg)
+{
+	(void)arg;
+	while (!atomic_load(&stop)) {
+		pthread_t th;
+		void *ret;
+
+		if (pthread_create(&th, NULL, short_lived, &churned))
+			continue;	/* EAGAIN: the last ones are not reaped yet */
+		if (pthread_join(th, &ret) || ret != &churned)
+			return "a short-lived thread did not come back";
+		atomic_fetch_add(&churned, 1);
+	}
+	return NULL;
+}
+
 static void verify(const struct worker *w)
 {
 	for (size_t i = 0; i < w->npages; i++) {
@@ -163,12 +188,27 @@ static void check_running(struct worker *ws, unsigned n)
 				t, (int)ws[t].tid);
 }
 
-static int parse(int argc, char **argv, unsigned *threads, size_t *size_mib, double *rate_mib)
+/* The churning thread still makes threads: its count moves on within 10 s. */
+static void check_churning(void)
+{
+	uint64_t before = atomic_load(&churned);
+	double end = now() + 10;
+
+	while (atomic_load(&churned) == before) {
+		if (now() > end)
+			cr_fail("no short-lived thread was made in 10 s after the signal");
+		usleep(10000);
+	}
+}
+
+static int parse(int argc, char **argv, unsigned *threads, size_t *size_mib, double *rate_mib,
+		 bool *churn)
 {
 	static const struct option opts[] = {
 		{ "threads", required_argument, NULL, 't' },
 		{ "size-mib", required_argument, NULL, 's' },
 		{ "rate-mib", required_argument, NULL, 'r' },
+		{ "churn", no_argument, NULL, 'c' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -176,6 +216,7 @@ static int parse(int argc, char **argv, unsigned *threads, size_t *size_mib, dou
 	*threads = 4;
 	*size_mib = 32;
 	*rate_mib = 8;
+	*churn = false;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 't':
@@ -186,6 +227,9 @@ static int parse(int argc, char **argv, unsigned *threads, size_t *size_mib, dou
 			break;
 		case 'r':
 			*rate_mib = strtod(optarg, NULL);
+			break;
+		case 'c':
+			*churn = true;
 			break;
 		default:
 			return -1;
@@ -198,15 +242,17 @@ int main(int argc, char **argv)
 {
 	size_t psz = (size_t)sysconf(_SC_PAGESIZE), size_mib, per;
 	static struct worker ws[MAX_THREADS];
-	unsigned threads, started = 0;
+	unsigned threads;
 	struct timespec limit;
 	sigset_t usr1, old;
+	pthread_t churner;
 	uint64_t *mem;
 	double rate_mib;
+	bool churn;
 
-	if (parse(argc, argv, &threads, &size_mib, &rate_mib) < 0) {
-		fprintf(stderr, "usage: mtdirty [--threads 1..%d] [--size-mib M] [--rate-mib R]\n",
-			MAX_THREADS);
+	if (parse(argc, argv, &threads, &size_mib, &rate_mib, &churn) < 0) {
+		fprintf(stderr, "usage: mtdirty [--threads 1..%d] [--size-mib M] [--rate-mib R] "
+			"[--churn]\n", MAX_THREADS);
 		return 2;
 	}
 	cr_init();
@@ -239,20 +285,42 @@ int main(int argc, char **argv)
 			errno = ret;
 			cr_fail_errno("pthread_create %u", t);
 		}
-		started++;
+	}
+	if (churn) {
+		int ret = pthread_create(&churner, NULL, churn_threads, NULL);
+
+		if (ret) {
+			errno = ret;
+			cr_fail_errno("pthread_create (churn)");
+		}
 	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	/* Ready once every thread has filled its pages and is writing. */
-	for (unsigned t = 0; t < started; t++)
+	for (unsigned t = 0; t < threads; t++)
 		while (atomic_load(&ws[t].written) == 0)
 			usleep(1000);
+	while (churn && atomic_load(&churned) == 0)
+		usleep(1000);
 	cr_ready();
 	cr_wait();
 
 	check_running(ws, threads);
+	if (churn)
+		check_churning();
 	atomic_store(&stop, 1);
 	clock_gettime(CLOCK_REALTIME, &limit);
 	limit.tv_sec += 10;
+	if (churn) {
+		void *why;
+		int ret = pthread_timedjoin_np(churner, &why, &limit);
+
+		if (ret) {
+			errno = ret;
+			cr_fail_errno("the churning thread: cannot join it");
+		}
+		if (why)
+			cr_fail("the churning thread: %s", (const char *)why);
+	}
 	for (unsigned t = 0; t < threads; t++) {
 		int ret = pthread_timedjoin_np(ws[t].th, NULL, &limit);
 
