@@ -14,6 +14,8 @@
  *     which then receives from both again;
  *   - a stream pair whose one end was closed with bytes queued to the
  *     other: the bytes, then EOF;
+ *   - a stream pair filled until a write would block (hundreds of KiB
+ *     queued in one direction), every byte back in order;
  *   - options: O_NONBLOCK, SO_PASSCRED, SO_SNDBUF, SO_RCVTIMEO.
  */
 #define _GNU_SOURCE
@@ -156,7 +158,8 @@ int main(void)
 {
 	static char big[60000];
 	int st[2], dg[2], sp[2], sh[2], shared[2], dead[2], lpath, labs, dbound, sender, logc;
-	int sndbuf, status;
+	int full[2], sndbuf, status;
+	size_t full_len = 0;
 	struct sockaddr_un sa;
 	struct timeval tv = { .tv_sec = 7 };
 	socklen_t salen;
@@ -171,7 +174,8 @@ int main(void)
 
 	if (socketpair(AF_UNIX, SOCK_STREAM, 0, st) || socketpair(AF_UNIX, SOCK_DGRAM, 0, dg) ||
 	    socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sp) || socketpair(AF_UNIX, SOCK_STREAM, 0, sh) ||
-	    socketpair(AF_UNIX, SOCK_STREAM, 0, shared) || socketpair(AF_UNIX, SOCK_STREAM, 0, dead))
+	    socketpair(AF_UNIX, SOCK_STREAM, 0, shared) || socketpair(AF_UNIX, SOCK_STREAM, 0, dead) ||
+	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, full))
 		cr_fail_errno("socketpair");
 	send_exact(st[0], "from 0 to 1", 11, "stream 0");
 	send_exact(st[1], "from 1 to 0, longer", 19, "stream 1");
@@ -188,6 +192,20 @@ int main(void)
 	send_exact(sh[0], "bye", 3, "shut pair");
 	if (shutdown(sh[0], SHUT_WR))
 		cr_fail_errno("shutdown");
+	for (;;) {
+		ssize_t n;
+
+		fill(big, sizeof(big), (int)full_len);
+		n = send(full[0], big, sizeof(big), 0);
+		if (n < 0 && errno == EAGAIN)
+			break;
+		if (n <= 0)
+			cr_fail_errno("filling a pair");
+		full_len += (size_t)n;
+		/* Each chunk's pattern starts where the last one ended. */
+		if ((size_t)n < sizeof(big))
+			break;
+	}
 	send_exact(dead[1], "last words", 10, "dead pair");
 	close(dead[1]);
 
@@ -261,6 +279,24 @@ int main(void)
 	if (send(logc, "fourth", 6, 0) != 6)
 		cr_fail_errno("send on the socket connected to the bound dgram socket after the restore");
 	expect(dbound, "fourth", 6, "bound dgram");
+	for (size_t got = 0; got < full_len;) {
+		static char chunk[sizeof(big)];
+		size_t want = full_len - got < sizeof(big) ? full_len - got : sizeof(big);
+		size_t have = 0;
+
+		while (have < want) {
+			ssize_t n = recv(full[1], chunk + have, want - have, 0);
+
+			if (n <= 0)
+				cr_fail_errno("full pair: recv after %zu of %zu bytes", got + have, full_len);
+			have += (size_t)n;
+		}
+		fill(big, sizeof(big), (int)got);
+		if (memcmp(chunk, big, want))
+			cr_fail("full pair: the bytes at %zu differ", got);
+		got += want;
+	}
+	expect_empty(full[1], "full pair");
 	expect(dead[0], "last words", 10, "dead pair");
 	if (recv(dead[0], big, 1, MSG_DONTWAIT) != 0)
 		cr_fail("dead pair: no EOF after the queued bytes");
