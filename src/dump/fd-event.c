@@ -50,9 +50,9 @@ static uint64_t ts_ns(const struct timespec *ts)
 	return (uint64_t)ts->tv_sec * 1000000000ull + (uint64_t)ts->tv_nsec;
 }
 
-int fd_event_parse_eventfd(const char *text, uint64_t *counter, bool *semaphore)
+int fd_event_parse_eventfd(const char *text, uint64_t *counter, bool *semaphore, int64_t *id)
 {
-	uint64_t sem = 0;
+	uint64_t sem = 0, v;
 
 	if (field_u64(text, "eventfd-count:", 16, counter))
 		return -EINVAL;
@@ -60,6 +60,12 @@ int fd_event_parse_eventfd(const char *text, uint64_t *counter, bool *semaphore)
 	if (field(text, "eventfd-semaphore:") && field_u64(text, "eventfd-semaphore:", 10, &sem))
 		return -EINVAL;
 	*semaphore = sem != 0;
+	*id = -1;
+	if (field(text, "eventfd-id:")) {
+		if (field_u64(text, "eventfd-id:", 10, &v) || v > INT32_MAX)
+			return -EINVAL;
+		*id = (int64_t)v;
+	}
 	return 0;
 }
 
@@ -183,12 +189,15 @@ int fd_event_describe(struct dump_ctx *ctx, int fd, const char *link, uint32_t f
 	}
 	if (strcmp(link, "anon_inode:[eventfd]") == 0) {
 		bool sem = false;
+		int64_t id = -1;
 
 		eventfd_entry__init(&e->efd);
 		e->efd.flags = flags;
-		ret = fd_event_parse_eventfd(text, &e->efd.counter, &sem);
+		ret = fd_event_parse_eventfd(text, &e->efd.counter, &sem, &id);
 		e->efd.has_semaphore = true;
 		e->efd.semaphore = sem;
+		e->efd.has_eventfd_id = id >= 0;
+		e->efd.eventfd_id = id >= 0 ? (uint32_t)id : 0;
 		fe->kind = FD_KIND__FD_EVENTFD;
 		fe->eventfd = &e->efd;
 	} else {

@@ -39,9 +39,9 @@ int fd_event_describe(struct dump_ctx *ctx, int fd, const char *link, uint32_t f
  * The parsers, on the text of /proc/PID/fdinfo/FD (unit tests feed
  * them directly): 0, or -EINVAL when a line they need is missing or
  * odd. An eventfd without the "eventfd-semaphore:" line (before Linux
- * 6.4) is taken as a plain counter.
+ * 6.4) is taken as a plain counter; *id is its "eventfd-id:", or -1.
  */
-int fd_event_parse_eventfd(const char *text, uint64_t *counter, bool *semaphore);
+int fd_event_parse_eventfd(const char *text, uint64_t *counter, bool *semaphore, int64_t *id);
 int fd_event_parse_signalfd(const char *text, uint64_t *sigmask);
 struct fd_timerfd_info {
 	int clockid;

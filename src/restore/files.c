@@ -253,7 +253,7 @@ int files_open(struct restore_ctx *ctx, struct rst_proc *p, int base, int *scrat
 			fd = sk_inet_open(fe, &what);
 			break;
 		case FD_KIND__FD_EVENTFD: case FD_KIND__FD_SIGNALFD: case FD_KIND__FD_TIMERFD:
-			fd = fd_event_open(fe, &what);
+			fd = fd_event_open(ctx, fe, &what);
 			break;
 		case FD_KIND__FD_EPOLL:
 			fd = fd_epoll_open(fe, &what);

@@ -115,6 +115,9 @@ struct restore_ctx {
 	bool ipc_own_ns;
 	/* Unix sockets, each made once by lmig and inherited (sk-unix.c). */
 	struct sk_unix_rst *unix_sk;
+	/* Eventfds with fds in several processes, made once by lmig and inherited (fd-event.h). */
+	struct rst_shared_eventfd *shared_eventfds;
+	size_t nr_shared_eventfds;
 };
 
 struct rst_shared_pipe {

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "restore/fd-event.h"
 #include "restore/ipc.h"
 #include "restore/restore.h"
 #include "restore/shmem.h"
@@ -420,6 +421,7 @@ static void free_run(struct restore_ctx *ctx, struct tree_run *t)
 	shmem_release(ctx);
 	sk_unix_release(ctx);
 	ipc_release(ctx, false);
+	fd_event_release(ctx);
 }
 
 static int make_pipes(struct restore_ctx *ctx, struct tree_run *t)
@@ -478,6 +480,8 @@ static int run_tree(struct restore_ctx *ctx, struct tree_run *t,
 		ret = ipc_prepare(ctx);
 	if (!ret)
 		ret = shmem_prepare(ctx);
+	if (!ret)
+		ret = fd_event_prepare(ctx);
 	if (ret)
 		return ret;
 	t->root = restore_clone(ctx, &ctx->procs[0], ctx->report_fds[0], ctx->go_fds[0]);
@@ -488,6 +492,7 @@ static int run_tree(struct restore_ctx *ctx, struct tree_run *t,
 	shmem_release(ctx);
 	sk_unix_release(ctx);
 	ipc_detach(ctx);
+	fd_event_release(ctx);
 	if (t->root < 0)
 		return t->root;
 	/* The write ends of the reports are the processes' alone now. */

@@ -82,3 +82,6 @@ CR_TESTS += %reldir%/ipcns.cr
 IPC_SCRIPT_TESTS = %reldir%/sysvshm-key.sh
 TESTS += $(IPC_SCRIPT_TESTS)
 EXTRA_DIST += $(IPC_SCRIPT_TESTS)
+CR_TESTS += %reldir%/eventfd-tree.cr
+%canon_reldir%_eventfd_tree_cr_SOURCES = %reldir%/eventfd-tree.c
+%canon_reldir%_eventfd_tree_cr_LDADD = %reldir%/libcrtest.a

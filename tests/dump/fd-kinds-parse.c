@@ -13,21 +13,23 @@ static void test_eventfd(void)
 {
 	uint64_t c = 0;
 	bool sem = true;
+	int64_t id = 0;
 
 	CHECK(fd_event_parse_eventfd(HDR "eventfd-count:                5\neventfd-id: 1\neventfd-semaphore: 1\n",
-				     &c, &sem) == 0);
-	CHECK(c == 5 && sem);
+				     &c, &sem, &id) == 0);
+	CHECK(c == 5 && sem && id == 1);
 	CHECK(fd_event_parse_eventfd(HDR "eventfd-count: fffffffffffffffe\neventfd-id: 3\neventfd-semaphore: 0\n",
-				     &c, &sem) == 0);
-	CHECK(c == 0xfffffffffffffffeULL && !sem);
+				     &c, &sem, &id) == 0);
+	CHECK(c == 0xfffffffffffffffeULL && !sem && id == 3);
 	/* Before Linux 6.4: no semaphore line, a plain counter. */
 	sem = true;
-	CHECK(fd_event_parse_eventfd(HDR "eventfd-count:       10000000000\n", &c, &sem) == 0);
-	CHECK(c == 0x10000000000ULL && !sem);
-	CHECK(fd_event_parse_eventfd(HDR, &c, &sem) < 0);
-	CHECK(fd_event_parse_eventfd(HDR "eventfd-count: -1\n", &c, &sem) < 0);
-	CHECK(fd_event_parse_eventfd(HDR "eventfd-count: 1\neventfd-semaphore: x\n", &c, &sem) < 0);
-	CHECK(fd_event_parse_eventfd("", &c, &sem) < 0);
+	CHECK(fd_event_parse_eventfd(HDR "eventfd-count:       10000000000\n", &c, &sem, &id) == 0);
+	CHECK(c == 0x10000000000ULL && !sem && id == -1);
+	CHECK(fd_event_parse_eventfd(HDR, &c, &sem, &id) < 0);
+	CHECK(fd_event_parse_eventfd(HDR "eventfd-count: -1\n", &c, &sem, &id) < 0);
+	CHECK(fd_event_parse_eventfd(HDR "eventfd-count: 1\neventfd-semaphore: x\n", &c, &sem, &id) < 0);
+	CHECK(fd_event_parse_eventfd(HDR "eventfd-count: 1\neventfd-id: -2\n", &c, &sem, &id) < 0);
+	CHECK(fd_event_parse_eventfd("", &c, &sem, &id) < 0);
 }
 
 static void test_signalfd(void)
