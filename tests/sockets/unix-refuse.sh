@@ -3,7 +3,9 @@
 # /dev/log or a D-Bus bus) is refused: exit code 3, one line naming the
 # pid, the fd and the daemon's path, and the process runs on as before,
 # still talking to the daemon, the bytes the daemon had queued to it
-# still there. The same for a datagram socket connected to an outside one.
+# still there. Refused the same way, naming the socket: file descriptors
+# in flight in a queue (SCM_RIGHTS sent, not yet received), a listener
+# with a connection not yet accepted.
 . "$top_srcdir/tests/sockets/lib.sh"
 sk_init unix-refuse
 command -v python3 >/dev/null || { echo "SKIP: no python3"; exit 77; }
@@ -70,5 +72,43 @@ sk_wait_file "$work/result" 10 || sk_fail "the client did not finish after the r
 grep -q '^OK$' "$work/result" || sk_fail "the client saw its connection changed: $(cat "$work/result")"
 sk_wait_file "$work/daemon.got" 10 || sk_fail "the daemon got no datagram after the refused dump"
 grep -q '^dgram after$' "$work/daemon.got" || sk_fail "the daemon got a wrong datagram"
-echo "PASS unix-refuse: a socket connected to a daemon outside the tree is refused by name (exit 3), the process unharmed"
+# refused NAME PYTHON REGEX: PYTHON (a process writing $work/NAME.ready
+# once set up, then sleeping) is refused with a line matching REGEX and
+# runs on.
+refused() {
+	python3 -c "$2" "$work" </dev/null >"$work/$1.log" 2>&1 &
+	server=$!
+	sk_wait_file "$work/$1.ready" 10 || sk_fail "$1: the process did not start"
+	rm -f "$work/dump.log"
+	sk_dump --pid "$server" -D "$work/img-$1"
+	rc=$?
+	[ $rc -eq 3 ] || sk_fail "$1: the dump gave $rc, not 3 (unsupported)"
+	grep -E "pid $server: fd [0-9]+: $3" "$work/dump.log" >/dev/null ||
+		sk_fail "$1: the refusal does not name the socket"
+	kill -0 "$server" 2>/dev/null || sk_fail "$1: the process died after a refused dump"
+	kill -9 "$server"
+	wait "$server" 2>/dev/null
+	server=
+}
+
+refused fds '
+import os, socket, sys, time
+a, b = socket.socketpair()
+socket.send_fds(a, [b"here"], [os.open("/dev/null", os.O_RDONLY)])
+open(sys.argv[1] + "/fds.ready", "w").write("READY\n")
+time.sleep(60)
+' "unix stream socket \(unnamed\) has file descriptors in flight in its queue: not supported"
+
+refused pending '
+import socket, sys, time
+l = socket.socket(socket.AF_UNIX)
+l.bind(sys.argv[1] + "/pending.sock")
+l.listen(4)
+c = socket.socket(socket.AF_UNIX)
+c.connect(sys.argv[1] + "/pending.sock")
+open(sys.argv[1] + "/pending.ready", "w").write("READY\n")
+time.sleep(60)
+' "unix stream socket $work/pending.sock \(listening\) has 1 connection not yet accepted by the process"
+
+echo "PASS unix-refuse: a socket connected to a daemon outside the tree is refused by name (exit 3), the process unharmed; fds in flight and an unaccepted connection too"
 exit 0
