@@ -13,8 +13,9 @@
  *     event at the next epoll_wait even when the process had taken that
  *     edge before the dump (one spurious wake-up, never a lost one);
  *   - an EPOLLONESHOT item that had fired (its events cleared to the
- *     flags) comes back armed for EPOLLERR and EPOLLHUP only, which
- *     epoll_ctl(ADD) always adds.
+ *     flags) is fired again at restore to disable it, which needs its
+ *     file ready for something then; one that is not comes back armed
+ *     for EPOLLERR and EPOLLHUP, which epoll_ctl(ADD) always adds.
  */
 #ifndef LMIG_RESTORE_FD_EPOLL_H
 #define LMIG_RESTORE_FD_EPOLL_H

@@ -2,8 +2,9 @@
  * An epoll comes back with its interest list, each item under its fd
  * number and with its data and flags: a pipe with data queued (level-
  * triggered), an eventfd (EPOLLET), a listening TCP socket
- * (EPOLLONESHOT), another epoll watching an eventfd, and a one-shot
- * item that had fired before the dump (it stays disabled). After
+ * (EPOLLONESHOT), another epoll watching an eventfd, and one-shot
+ * items that had fired before the dump (they stay disabled, also for
+ * the EPOLLHUP of a pipe whose writer closes). After
  * restore the events arrive, edge-triggered ones once, a one-shot item
  * once, and EPOLL_CTL_MOD and EPOLL_CTL_DEL find the items.
  */
@@ -27,6 +28,7 @@
 #define D_INNER		0x4444000000000004ULL
 #define D_FIRED		0x5555000000000005ULL
 #define D_NESTED	0x6666000000000006ULL
+#define D_HUP		0x7777000000000007ULL
 
 static void add(int ep, int fd, uint32_t events, uint64_t data)
 {
@@ -78,7 +80,7 @@ int main(void)
 {
 	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	socklen_t alen = sizeof(a);
-	int p[2], efd, lsk, inner, inner_efd, fired, ep;
+	int p[2], q[2], efd, lsk, inner, inner_efd, fired, ep;
 	char c;
 
 	cr_init();
@@ -89,7 +91,7 @@ int main(void)
 	fired = eventfd(0, EFD_NONBLOCK);
 	lsk = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
 	if (ep < 0 || inner < 0 || efd < 0 || inner_efd < 0 || fired < 0 || lsk < 0 ||
-	    pipe2(p, O_NONBLOCK))
+	    pipe2(p, O_NONBLOCK) || pipe2(q, O_NONBLOCK))
 		cr_fail_errno("create");
 	if (bind(lsk, (struct sockaddr *)&a, sizeof(a)) || listen(lsk, 8) ||
 	    getsockname(lsk, (struct sockaddr *)&a, &alen))
@@ -100,8 +102,11 @@ int main(void)
 	add(inner, inner_efd, EPOLLIN, D_INNER);
 	add(ep, inner, EPOLLIN, D_NESTED);
 	add(ep, fired, EPOLLIN | EPOLLONESHOT, D_FIRED);
+	add(ep, q[0], EPOLLIN | EPOLLONESHOT, D_HUP);
 	bump(fired);
-	expect(ep, 0, 1u << 5, "before the dump, the one-shot firing");
+	if (write(q[1], "z", 1) != 1)
+		cr_fail_errno("pipe write");
+	expect(ep, 0, 1u << 5 | 1u << 7, "before the dump, the one-shots firing");
 	if (write(p[1], "x", 1) != 1)
 		cr_fail_errno("pipe write");
 	expect(ep, 0, 1u << 1, "before the dump, the pipe");
@@ -118,6 +123,8 @@ int main(void)
 	/* The one-shot that fired before the dump stays disabled. */
 	bump(fired);
 	expect(ep, 0, 1u << 1, "fired one-shot written again");
+	close(q[1]);
+	expect(ep, 0, 1u << 1, "fired one-shot's pipe writer closed");
 	/* The nested epoll reports its eventfd. */
 	bump(inner_efd);
 	expect(ep, 0, 1u << 1 | 1u << 6, "inner epoll's eventfd written");
@@ -136,7 +143,7 @@ int main(void)
 	expect(ep, 0, 1u << 3, "listener re-armed");
 	if (epoll_ctl(ep, EPOLL_CTL_DEL, lsk, NULL) || epoll_ctl(ep, EPOLL_CTL_DEL, p[0], NULL) ||
 	    epoll_ctl(ep, EPOLL_CTL_DEL, efd, NULL) || epoll_ctl(ep, EPOLL_CTL_DEL, fired, NULL) ||
-	    epoll_ctl(ep, EPOLL_CTL_DEL, inner, NULL))
+	    epoll_ctl(ep, EPOLL_CTL_DEL, inner, NULL) || epoll_ctl(ep, EPOLL_CTL_DEL, q[0], NULL))
 		cr_fail_errno("epoll_ctl(DEL)");
 	if (write(p[1], "y", 1) != 1)
 		cr_fail_errno("pipe write");
