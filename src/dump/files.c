@@ -21,6 +21,7 @@
 #include "dump/fd-epoll.h"
 #include "dump/fd-event.h"
 #include "dump/sk-unix.h"
+#include "dump/mqueue.h"
 
 /* Content carried in the image (unlinked files, memfds) must fit one record. */
 #define FILE_CONTENT_MAX	(IMG_MAX_RECORD / 2)
@@ -340,6 +341,8 @@ static int describe_file(struct files_dump *d, struct fd_info *f, FileEntry *fe,
 		if (ret != -ENOENT)
 			return ret;
 	}
+	if (mqueue_is(d->ctx->pid, f->fd))
+		return mqueue_describe(d->ctx, f->fd, f->link, f->fi.flags, fe, &f->kind_mem);
 	if (f->link[0] != '/')	/* socket:[N], anon_inode:..., and whatever comes next */
 		return unsupported(d, f, "");
 	switch (type) {

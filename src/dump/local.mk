@@ -15,3 +15,4 @@ liblmig_a_SOURCES += %reldir%/sk-unix.c %reldir%/sk-unix.h %reldir%/sk-unix-diag
 liblmig_a_SOURCES += %reldir%/fd-event.c %reldir%/fd-event.h %reldir%/fd-epoll.c %reldir%/fd-epoll.h
 liblmig_a_SOURCES += %reldir%/ipc.c %reldir%/ipc.h
 liblmig_a_SOURCES += %reldir%/pagescan.c %reldir%/pagescan.h
+liblmig_a_SOURCES += %reldir%/mqueue.c %reldir%/mqueue.h

@@ -15,6 +15,7 @@
 #include "restore/fd-epoll.h"
 #include "restore/fd-event.h"
 #include "restore/sk-unix.h"
+#include "restore/mqueue.h"
 
 /* Open flags that made the file rather than describe how it is open. */
 #define CREATE_FLAGS	(O_CREAT | O_EXCL | O_TRUNC | O_NOCTTY | O_CLOEXEC)
@@ -260,6 +261,9 @@ int files_open(struct restore_ctx *ctx, struct rst_proc *p, int base, int *scrat
 			break;
 		case FD_KIND__FD_UNIX_SK:
 			fd = sk_unix_open(ctx, fe, &what);
+			break;
+		case FD_KIND__FD_MQUEUE:
+			fd = mqueue_open(ctx, fe, &what);
 			break;
 		default:
 			pr_err("pid %u: fd %u: %s files are not restorable yet", p->pid, fdi->fd,

@@ -16,6 +16,7 @@
 #include "ipc.pb-c.h"
 #include "image/image.h"
 #include "restore/ipc.h"
+#include "restore/mqueue.h"
 #include "restore/restore.h"
 
 /* glibc wants the caller to define it (sem(2)). */
@@ -348,7 +349,7 @@ int ipc_prepare(struct restore_ctx *ctx)
 	ret = img_open_read(ctx->dirfd, IMG_IPC, 0, &img);
 	if (ret == -ENOENT) {
 		if (!tree_has_sysv(ctx))
-			return 0;
+			return mqueue_prepare(ctx);
 		pr_err("the tree attaches SysV shared memory but ipc.img is missing");
 		return -EINVAL;
 	}
@@ -373,6 +374,9 @@ int ipc_prepare(struct restore_ctx *ctx)
 	if (!ret)
 		ret = read_objects(&r, img);
 	img_close(img);
+	/* Queues live in the namespace too: made once it is the tree's. */
+	if (!ret)
+		ret = mqueue_prepare(ctx);
 	if (ret) {
 		ipc_release(ctx, true);
 		return ret;
@@ -382,6 +386,7 @@ int ipc_prepare(struct restore_ctx *ctx)
 
 void ipc_detach(struct restore_ctx *ctx)
 {
+	mqueue_close(ctx);
 	for (size_t i = 0; i < ctx->nr_sysv_shm; i++) {
 		if (ctx->sysv_shm[i].lmig_at)
 			shmdt(ctx->sysv_shm[i].lmig_at);
@@ -392,6 +397,7 @@ void ipc_detach(struct restore_ctx *ctx)
 void ipc_release(struct restore_ctx *ctx, bool failed)
 {
 	ipc_detach(ctx);
+	mqueue_release(ctx, failed && !ctx->ipc_own_ns);
 	for (size_t i = 0; failed && !ctx->ipc_own_ns && i < ctx->nr_sysv_shm; i++)
 		shmctl(ctx->sysv_shm[i].new_id, IPC_RMID, NULL);
 	free(ctx->sysv_shm);

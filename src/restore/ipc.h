@@ -49,6 +49,11 @@ struct rst_sysv_shm {
  * are removed again.
  */
 int ipc_prepare(struct restore_ctx *ctx);
+/*
+ * POSIX message queues (restore/mqueue.h) are made by ipc_prepare() too,
+ * once the namespace is the tree's; ipc_detach() and ipc_release() close
+ * and free them with the segments.
+ */
 /* lmig, once the root is cloned: detach its own attaches. */
 void ipc_detach(struct restore_ctx *ctx);
 /*

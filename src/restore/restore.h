@@ -113,6 +113,9 @@ struct restore_ctx {
 	struct rst_sysv_shm *sysv_shm;
 	size_t nr_sysv_shm;
 	bool ipc_own_ns;
+	/* POSIX message queue records opened by lmig, inherited (mqueue.c). */
+	struct rst_mqueue *mqueues;
+	size_t nr_mqueues;
 	/* Unix sockets, each made once by lmig and inherited (sk-unix.c). */
 	struct sk_unix_rst *unix_sk;
 	/* Eventfds with fds in several processes, made once by lmig and inherited (fd-event.h). */
