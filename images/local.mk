@@ -23,3 +23,4 @@ EXTRA_DIST += $(LMIG_PROTOS)
 	$(AM_V_GEN)$(MKDIR_P) $(@D) && \
 	$(PROTOC_C) --proto_path=$(dir $<) --c_out=$(@D) $(notdir $<)
 LMIG_PROTOS += %reldir%/ipc.proto
+LMIG_PROTOS += %reldir%/tty.proto

@@ -12,7 +12,7 @@
 void dump_usage(void)
 {
 	printf("Usage: lmig dump --pid PID -D DIR [--leave-running] [--tcp-established]\n"
-	       "                 [--action-script SCRIPT]...\n"
+	       "                 [--shell-job] [--action-script SCRIPT]...\n"
 	       "\n"
 	       "Write the state of a running process to a directory of images, from\n"
 	       "which 'lmig restore -D DIR' brings it back. The process is killed after\n"
@@ -24,6 +24,11 @@ void dump_usage(void)
 	       "  -R, --leave-running      let the process run on after the dump\n"
 	       "      --tcp-established    dump established TCP connections (in repair mode);\n"
 	       "                           without it a process with one is not dumped\n"
+	       "  -j, --shell-job          the process is a job of a shell: its terminal (of\n"
+	       "                           the shell's session, outside the tree) is saved as\n"
+	       "                           external, for 'lmig restore --shell-job' to give it\n"
+	       "                           the terminal it runs on; without it a process on a\n"
+	       "                           terminal is not dumped\n"
 	       "      --action-script SCRIPT  run SCRIPT (sh -c) at the stages network-lock,\n"
 	       "                           post-dump, network-unlock and rollback, with\n"
 	       "                           LMIG_SCRIPT_STAGE, LMIG_PID and LMIG_IMAGES_DIR set;\n"
@@ -42,6 +47,7 @@ int dump_parse_opts(int argc, char **argv, struct dump_opts *o)
 		{ "leave-running", no_argument, NULL, 'R' },
 		{ "tcp-established", no_argument, NULL, OPT_TCP_ESTABLISHED },
 		{ "action-script", required_argument, NULL, OPT_ACTION_SCRIPT },
+		{ "shell-job", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -50,7 +56,7 @@ int dump_parse_opts(int argc, char **argv, struct dump_opts *o)
 	memset(o, 0, sizeof(*o));
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+p:t:D:Rh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+p:t:D:Rjh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 		case 't':
@@ -68,6 +74,9 @@ int dump_parse_opts(int argc, char **argv, struct dump_opts *o)
 			break;
 		case 'R':
 			o->leave_running = true;
+			break;
+		case 'j':
+			o->shell_job = true;
 			break;
 		case OPT_TCP_ESTABLISHED:
 			o->tcp_established = true;

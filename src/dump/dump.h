@@ -36,6 +36,7 @@ struct dump_opts {
 	bool leave_running;
 	bool tcp_established;		/* dump TCP connections (else refuse them) */
 	struct action_scripts scripts;	/* --action-script */
+	bool shell_job;			/* --shell-job: the job's terminal is its shell's (dump/tty.h) */
 	bool help;
 };
 

@@ -21,6 +21,7 @@
 #include "dump/fd-epoll.h"
 #include "dump/fd-event.h"
 #include "dump/sk-unix.h"
+#include "dump/tty.h"
 #include "dump/mqueue.h"
 
 /* Content carried in the image (unlinked files, memfds) must fit one record. */
@@ -311,7 +312,7 @@ static int fill_pipe(struct files_dump *d, struct fd_info *f, PipeEntry *pe)
 
 /* Fill fe for the file behind f; -ENOTSUP (logged) for kinds lmig cannot restore. */
 static int describe_file(struct files_dump *d, struct fd_info *f, FileEntry *fe,
-			 RegFileEntry *reg, PipeEntry *pipe)
+			 RegFileEntry *reg, PipeEntry *pipe, TtyEntry *tty)
 {
 	mode_t type = f->st.st_mode & S_IFMT;
 	int ret;
@@ -372,8 +373,10 @@ static int describe_file(struct files_dump *d, struct fd_info *f, FileEntry *fe,
 		fe->reg = reg;
 		return 0;
 	case S_IFCHR:
+		if (tty_is_terminal(f->st.st_rdev))
+			return tty_describe(d->ctx, f->fd, f->link, f->st.st_rdev, fe, reg, tty);
 		if (!chr_supported(f->st.st_rdev))
-			return unsupported(d, f, " (character device; terminals need --shell-job, not built yet)");
+			return unsupported(d, f, " (character device)");
 		fe->kind = FD_KIND__FD_CHR;
 		fe->reg = reg;
 		return 0;
@@ -393,6 +396,7 @@ static int dump_one_fd(struct files_dump *d, int fd)
 	FileEntry fe = FILE_ENTRY__INIT;
 	RegFileEntry reg = REG_FILE_ENTRY__INIT;
 	PipeEntry pipe = PIPE_ENTRY__INIT;
+	TtyEntry tty = TTY_ENTRY__INIT;
 	pid_t pid = d->ctx->pid;
 	struct fd_info *f;
 	char path[64];
@@ -425,7 +429,7 @@ static int dump_one_fd(struct files_dump *d, int fd)
 	if (!id) {
 		id = d->ctx->next_file_id++;
 		fe.id = id;
-		ret = describe_file(d, f, &fe, &reg, &pipe);
+		ret = describe_file(d, f, &fe, &reg, &pipe, &tty);
 		if (ret)
 			goto out;
 		ret = img_write_msg(d->files, &fe.base);

@@ -313,6 +313,8 @@ int proc_parse_stat(const char *text, struct proc_stat *st)
 	st->ppid = f[4];
 	st->pgid = f[5];
 	st->sid = f[6];
+	st->tty_nr = (int)f[7];
+	st->tpgid = (int)f[8];
 	st->nice = (long)f[19];
 	st->num_threads = f[20];
 	st->start_code = f[26];

@@ -73,6 +73,7 @@ struct proc_stat {
 	char comm[64];
 	char state;			/* 3 */
 	int ppid, pgid, sid;		/* 4, 5, 6 */
+	int tty_nr, tpgid;		/* 7, 8: controlling terminal (0: none), its foreground group */
 	long nice;			/* 19 */
 	long num_threads;		/* 20 */
 	unsigned long rt_priority;	/* 40 */

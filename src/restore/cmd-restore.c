@@ -14,6 +14,7 @@
 #include "restore/restore.h"
 #include "restore/tree.h"
 #include "restore/sk-inet.h"
+#include "restore/tty.h"
 
 /* Stay the parent of the restored process: its exit status is ours. */
 static int wait_exit(pid_t pid)
@@ -39,6 +40,8 @@ int restore_load(struct restore_ctx *ctx)
 		ret = restore_read_tree(ctx);
 	if (!ret)
 		ret = restore_read_files(ctx);
+	if (!ret)
+		ret = tty_restore_check(ctx);
 	return ret;
 }
 
@@ -108,6 +111,9 @@ int restore_run(const struct restore_opts *o)
 		else
 			code = o->detach ? LMIG_EXIT_OK : wait_exit(pid);
 	}
+	/* The job ended (or never ran); detached, it keeps the terminal. */
+	if (code != LMIG_EXIT_OK || !o->detach)
+		tty_take_foreground(&ctx);
 	restore_ctx_free(&ctx);
 	close(ctx.dirfd);
 	return code;

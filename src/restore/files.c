@@ -15,6 +15,8 @@
 #include "restore/fd-epoll.h"
 #include "restore/fd-event.h"
 #include "restore/sk-unix.h"
+#include "restore/stdio.h"
+#include "restore/tty.h"
 #include "restore/mqueue.h"
 
 /* Open flags that made the file rather than describe how it is open. */
@@ -238,11 +240,15 @@ int files_open(struct restore_ctx *ctx, struct rst_proc *p, int base, int *scrat
 			ret = -EINVAL;
 			goto err;
 		}
-		switch (fe->kind) {
+		/* Streams and terminals the restore gives rather than recreates. */
+		if (stdio_inherited(ctx, p, fdi->fd))
+			fd = stdio_open(fdi->fd, &what);
+		else if (fe->kind == FD_KIND__FD_TTY)
+			fd = tty_open(ctx, fe, &what);
+		else switch (fe->kind) {
 		case FD_KIND__FD_REG:
 		case FD_KIND__FD_DIR:
 		case FD_KIND__FD_CHR:
-		case FD_KIND__FD_TTY:
 		case FD_KIND__FD_MEMFD:
 		case FD_KIND__FD_FIFO:
 			fd = open_reg(fe, &what);

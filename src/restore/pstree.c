@@ -14,6 +14,7 @@
 #include "image/image.h"
 #include "restore/restore.h"
 #include "restore/tree.h"
+#include "restore/tty.h"
 
 /* Every record of an image into a grown array. -ENOENT (not logged) when it is missing. */
 static int read_all(int dirfd, enum img_type type, uint32_t id, void ***out, size_t *nr)
@@ -168,6 +169,7 @@ void restore_ctx_free(struct restore_ctx *ctx)
 	free_all((void **)ctx->files, ctx->nr_files);
 	if (ctx->inv)
 		protobuf_c_message_free_unpacked(&ctx->inv->base, NULL);
+	tty_restore_free(ctx);
 	ctx->procs = NULL;
 	ctx->pstree = NULL;
 	ctx->files = NULL;

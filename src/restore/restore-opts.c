@@ -12,6 +12,7 @@ void restore_usage(void)
 {
 	printf("Usage: lmig restore -D DIR [--detach] [--action-script SCRIPT]...\n"
 	       "                    [--new-pidns] [--netns PATH] [--pidfile FILE]\n"
+	       "                    [--shell-job] [--inherit-stdio]\n"
 	       "\n"
 	       "Bring back a process from the images 'lmig dump' wrote, with its pid,\n"
 	       "memory, registers and open files: it continues where it stopped.\n"
@@ -33,6 +34,13 @@ void restore_usage(void)
 	       "                           /run/netns/NAME) before anything is restored\n"
 	       "      --pidfile FILE       write the restored root's pid, as seen from\n"
 	       "                           here, to FILE once it runs\n"
+	       "  -j, --shell-job          restore a job dumped with --shell-job: it joins\n"
+	       "                           this session, its terminal fds become the terminal\n"
+	       "                           lmig restore runs on, and its process group gets\n"
+	       "                           the foreground when lmig had it\n"
+	       "      --inherit-stdio      the restored root's fds 0, 1 and 2 become lmig\n"
+	       "                           restore's own (a terminal, a file, a pipe), whatever\n"
+	       "                           they were at dump\n"
 	       "  -h, --help               this help\n");
 }
 
@@ -46,6 +54,8 @@ int restore_parse_opts(int argc, char **argv, struct restore_opts *o)
 		{ "new-pidns", no_argument, NULL, 'P' },
 		{ "netns", required_argument, NULL, 'N' },
 		{ "pidfile", required_argument, NULL, 'F' },
+		{ "shell-job", no_argument, NULL, 'j' },
+		{ "inherit-stdio", no_argument, NULL, 'I' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -54,7 +64,7 @@ int restore_parse_opts(int argc, char **argv, struct restore_opts *o)
 	memset(o, 0, sizeof(*o));
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+D:dh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+D:djh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'D':
 			if (!optarg[0]) {
@@ -86,6 +96,12 @@ int restore_parse_opts(int argc, char **argv, struct restore_opts *o)
 				return -EINVAL;
 			}
 			o->pidfile = optarg;
+			break;
+		case 'j':
+			o->shell_job = true;
+			break;
+		case 'I':	/* long option only */
+			o->inherit_stdio = true;
 			break;
 		case 'h':
 			o->help = true;

@@ -47,6 +47,8 @@ struct restore_opts {
 	const char *netns;		/* --netns: join this network namespace first */
 	bool new_pidns;			/* --new-pidns (restore/namespaces.h) */
 	const char *pidfile;		/* --pidfile: the root's pid as lmig's caller sees it */
+	bool shell_job;			/* --shell-job: the job gets lmig's terminal (tty.h) */
+	bool inherit_stdio;		/* --inherit-stdio: the root's fds 0-2 are lmig's (stdio.h) */
 	/* Not an option: set in a new pid namespace's init (namespaces.c), else NULL. */
 	struct ns_init *ns_init;
 };
@@ -121,6 +123,8 @@ struct restore_ctx {
 	/* Eventfds with fds in several processes, made once by lmig and inherited (fd-event.h). */
 	struct rst_shared_eventfd *shared_eventfds;
 	size_t nr_shared_eventfds;
+	/* --shell-job: lmig's terminal, given to the job (tty.c); NULL without. */
+	struct rst_tty *tty;
 };
 
 struct rst_shared_pipe {

@@ -21,6 +21,7 @@
 #include "restore/shmem.h"
 #include "restore/sk-unix.h"
 #include "restore/tree.h"
+#include "restore/tty.h"
 
 /* Bound on the child's preparation (reading pages is the slow part). */
 #define TREE_TIMEOUT_MS		(300 * 1000)
@@ -515,6 +516,10 @@ static int run_tree(struct restore_ctx *ctx, struct tree_run *t,
 			return ret;
 		}
 	}
+	/* A shell job has the terminal before it runs: reading it in the background would stop it. */
+	ret = tty_give_foreground(ctx);
+	if (ret)
+		return ret;
 	for (size_t i = 0; i < ctx->nr_procs; i++) {
 		if (write(t->go_wr[i], "g", 1) != 1) {
 			ret = -errno;

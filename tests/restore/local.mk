@@ -16,3 +16,6 @@ check_PROGRAMS += %reldir%/opts
 # time.sleep, a Lock and a socket recv, restored with --new-pidns.
 TESTS += %reldir%/python-threads.sh
 EXTRA_DIST += %reldir%/python-threads.sh
+# Shell jobs on real ptys (--shell-job) and --inherit-stdio (shell-job.py).
+TESTS += %reldir%/shell-job.sh %reldir%/inherit-stdio.sh
+EXTRA_DIST += %reldir%/shell-job.sh %reldir%/inherit-stdio.sh %reldir%/shell-job.py

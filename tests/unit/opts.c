@@ -3,9 +3,11 @@
 #include <string.h>
 
 #include "cli.h"
+#include "dump/dump.h"
 #include "dump/precopy-opts.h"
 #include "log.h"
 #include "pageserver/pageserver-opts.h"
+#include "restore/restore.h"
 #include "../lib/unit.h"
 
 
@@ -150,11 +152,66 @@ static void test_pageserver(void)
 	}
 }
 
+/* --shell-job (-j, CRIU's spelling) on both sides, and --inherit-stdio. */
+static void test_shell_job(void)
+{
+	struct dump_opts d;
+	struct restore_opts r;
+
+	{
+		char *argv[] = { "dump", "-t", "42", "-D", "d", NULL };
+
+		CHECK(dump_parse_opts(ARGC(argv), argv, &d) == 0 && !d.shell_job);
+	}
+	{
+		char *argv[] = { "dump", "-t", "42", "-D", "d", "--shell-job", NULL };
+
+		CHECK(dump_parse_opts(ARGC(argv), argv, &d) == 0 && d.shell_job && d.pid == 42);
+	}
+	{
+		char *argv[] = { "dump", "-j", "-p", "7", "-D", "d", NULL };
+
+		CHECK(dump_parse_opts(ARGC(argv), argv, &d) == 0 && d.shell_job && d.pid == 7);
+	}
+	{
+		char *argv[] = { "dump", "-p", "7", "-D", "d", "--shell-job=yes", NULL };
+
+		CHECK(dump_parse_opts(ARGC(argv), argv, &d) == -EINVAL);
+	}
+	{
+		char *argv[] = { "restore", "-D", "d", NULL };
+
+		CHECK(restore_parse_opts(ARGC(argv), argv, &r) == 0 && !r.shell_job && !r.inherit_stdio);
+	}
+	{
+		char *argv[] = { "restore", "-j", "-D", "d", NULL };
+
+		CHECK(restore_parse_opts(ARGC(argv), argv, &r) == 0 && r.shell_job && !r.inherit_stdio);
+	}
+	{
+		char *argv[] = { "restore", "-D", "d", "--shell-job", "--inherit-stdio", "-d", NULL };
+
+		CHECK(restore_parse_opts(ARGC(argv), argv, &r) == 0 && r.shell_job && r.inherit_stdio &&
+		      r.detach);
+	}
+	{
+		char *argv[] = { "restore", "-D", "d", "--inherit-stdio", NULL };
+
+		CHECK(restore_parse_opts(ARGC(argv), argv, &r) == 0 && r.inherit_stdio && !r.shell_job);
+	}
+	{
+		char *argv[] = { "restore", "-D", "d", "--inherit-stdio=0", NULL };
+
+		CHECK(restore_parse_opts(ARGC(argv), argv, &r) == -EINVAL);
+	}
+}
+
 int main(void)
 {
 	log_set_level(LOG_QUIET);
 	test_numbers();
 	test_precopy();
 	test_pageserver();
+	test_shell_job();
 	return unit_result();
 }

@@ -1,0 +1,85 @@
+#define LOG_PREFIX "dump-tty: "
+#include "config.h"
+#include <errno.h>
+#include <sys/sysmacros.h>
+
+#include "log.h"
+#include "dump/dump.h"
+#include "dump/tty.h"
+
+/* Device majors (Documentation/admin-guide/devices.txt). */
+#define TTY_MAJOR		4	/* vt (tty0..63) and serial (ttyS*) */
+#define TTYAUX_MAJOR		5	/* /dev/tty 0, /dev/console 1, /dev/ptmx 2 */
+#define PTY_MASTER_MAJOR	128	/* 128..135: Unix98 pty masters */
+#define PTY_SLAVE_MAJOR		136	/* 136..143: /dev/pts/N */
+
+bool tty_is_terminal(dev_t rdev)
+{
+	unsigned int ma = major(rdev), mi = minor(rdev);
+
+	return ma == TTY_MAJOR || (ma == TTYAUX_MAJOR && mi <= 2) ||
+	       (ma >= PTY_MASTER_MAJOR && ma < PTY_SLAVE_MAJOR + 8);
+}
+
+static bool is_pty_master(dev_t rdev)
+{
+	return (major(rdev) == TTYAUX_MAJOR && minor(rdev) == 2) ||
+	       (major(rdev) >= PTY_MASTER_MAJOR && major(rdev) < PTY_SLAVE_MAJOR);
+}
+
+static bool pid_in_tree(const struct dump_ctx *ctx, pid_t pid)
+{
+	if (!ctx->tree)
+		return pid == ctx->pid;
+	for (size_t i = 0; i < ctx->tree->nr; i++)
+		if (ctx->tree->p[i].pid == pid)
+			return true;
+	return false;
+}
+
+int tty_describe(struct dump_ctx *ctx, int fd, const char *link, dev_t rdev, FileEntry *fe,
+		 RegFileEntry *reg, TtyEntry *tty)
+{
+	const struct proc_stat *st = &ctx->stat;
+	bool via_dev_tty = rdev == makedev(TTYAUX_MAJOR, 0);
+	int pid = (int)ctx->pid;
+	dev_t dev = via_dev_tty ? (dev_t)st->tty_nr : rdev;
+
+	if (is_pty_master(rdev)) {
+		pr_err("pid %d: fd %d: %s: a pty master: a tree that owns a terminal is not "
+		       "supported", pid, fd, link);
+		return -ENOTSUP;
+	}
+	if (!st->tty_nr || dev != (dev_t)st->tty_nr) {
+		pr_err("pid %d: fd %d: %s: a terminal that is not its controlling terminal; "
+		       "not supported", pid, fd, link);
+		return -ENOTSUP;
+	}
+	if (pid_in_tree(ctx, st->sid)) {
+		pr_err("pid %d: fd %d: %s: the terminal of session %d, whose leader is in the "
+		       "dumped tree: a tree that owns a terminal is not supported", pid, fd, link,
+		       st->sid);
+		return -ENOTSUP;
+	}
+	if (!ctx->opts->shell_job) {
+		pr_err("pid %d: fd %d: %s: a terminal of session %d, outside the tree; dump with "
+		       "--shell-job to restore it on lmig restore's terminal", pid, fd, link,
+		       st->sid);
+		return -ENOTSUP;
+	}
+	tty->major = major(dev);
+	tty->minor = minor(dev);
+	tty->external = true;
+	tty->has_sid = tty->has_pgid = tty->has_foreground = true;
+	tty->sid = (uint32_t)st->sid;
+	tty->pgid = (uint32_t)st->pgid;
+	tty->foreground = st->tpgid == st->pgid;
+	tty->has_via_dev_tty = via_dev_tty;
+	tty->via_dev_tty = via_dev_tty;
+	fe->kind = FD_KIND__FD_TTY;
+	fe->reg = reg;
+	fe->tty = tty;
+	pr_debug("pid %d: fd %d: %s: the external terminal (session %d, group %d%s)", pid, fd,
+		 link, st->sid, st->pgid, tty->foreground ? ", foreground" : "");
+	return 0;
+}
