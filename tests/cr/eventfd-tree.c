@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include <sys/eventfd.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -26,6 +27,9 @@ static void child(int wake, int count, int out)
 	struct finding f = { 0 };
 	uint64_t v;
 
+	/* Not outliving a parent that failed (restored with the task). */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() == 1)
+		_exit(1);
 	if (read(wake, &f.woken_by, sizeof(f.woken_by)) != sizeof(f.woken_by))
 		_exit(1);
 	f.second_empty = read(count, &v, sizeof(v)) == -1 && errno == EAGAIN;
