@@ -26,3 +26,4 @@ TESTS += $(SOCKET_CR_TESTS)
 UNIX_SOCKET_TESTS = %reldir%/unix-refuse.sh %reldir%/unix-python.sh
 TESTS += $(UNIX_SOCKET_TESTS)
 EXTRA_DIST += $(UNIX_SOCKET_TESTS) %reldir%/unix-python.py
+UNIX_SOCKET_TESTS += %reldir%/unix-precopy.sh

@@ -8,9 +8,13 @@ a path (CTL): "status" answers "count N errors E", "quit" ends both
 processes. A datagram socket bound to a path (LOG) collects lines the
 worker sends it; "status" counts them too.
 
-usage: unix-python.py WORKDIR
+With --thread, the worker is a thread of the same process (one process,
+as lmig precopy moves), on a socket.socketpair().
+
+usage: unix-python.py WORKDIR [--thread]
 """
 import multiprocessing as mp
+import multiprocessing.connection
 import os
 import socket
 import sys
@@ -33,11 +37,16 @@ def worker(conn, log_path):
 def main():
     work = sys.argv[1]
     ctl_path, log_path = work + "/ctl.sock", work + "/log.sock"
-    mp.set_start_method("fork")
     logsk = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     logsk.bind(log_path)
-    parent, child = mp.Pipe()
-    w = mp.Process(target=worker, args=(child, log_path))
+    if "--thread" in sys.argv:
+        a, b = socket.socketpair()
+        parent, child = mp.connection.Connection(a.detach()), mp.connection.Connection(b.detach())
+        w = threading.Thread(target=worker, args=(child, log_path))
+    else:
+        mp.set_start_method("fork")
+        parent, child = mp.Pipe()
+        w = mp.Process(target=worker, args=(child, log_path))
     w.start()
     state = {"count": 0, "errors": 0, "logs": 0, "stop": False}
     lock = threading.Lock()
@@ -88,7 +97,7 @@ def main():
     w.join()
     os.unlink(ctl_path)
     os.unlink(log_path)
-    sys.exit(w.exitcode)
+    sys.exit(getattr(w, "exitcode", 0))
 
 
 if __name__ == "__main__":
