@@ -10,6 +10,8 @@ shell-job.py LMIG WORK MODE, MODE one of:
                  back counting on B (not A), on B's terminal, in B's
                  session and foreground; ^C on B ends it and B's shell
                  gets its terminal back.
+  own-tty        the loop leading the session of its own pty (a tree that
+                 owns its terminal): refused even with --shell-job, runs on.
   inherit-stdio  the loop writing into a pipe to a logger; dumped, the
                  logger killed; `lmig restore --inherit-stdio >FILE`
                  makes it count on into FILE.
@@ -210,6 +212,31 @@ def shell_job(LMIG, work):
                 t.close()
 
 
+def own_tty(LMIG, work):
+    """A tree that owns its terminal (the loop leads the pty's session): refused even with -j."""
+    pid, fd = pty.fork()
+    if pid == 0:
+        try:
+            os.execvp("sh", ["sh", "-c", LOOP])
+        finally:
+            os._exit(127)
+    t = Term.__new__(Term)
+    t.name, t.buf, t.pid, t.fd = "the loop's own pty", "", pid, fd
+    try:
+        t.wait_count(3, 10)
+        link = os.readlink("/proc/%d/fd/0" % pid)
+        r = lmig(LMIG, "dump", "--shell-job", "-t", str(pid), "-D", work + "/own")
+        want = "pid %d: fd 0: %s: the terminal of session %d, whose leader is in the dumped tree" % (
+            pid, link, pid)
+        if r.returncode != 3 or want not in r.stderr:
+            raise Fail("dump -j of a session leader on its own pty: exit %d, stderr:\n%s\nwanted exit "
+                       "3 and '%s'" % (r.returncode, r.stderr, want))
+        t.wait_count(max(t.numbers()) + 3, 10)
+        print("refused with --shell-job: " + [l for l in r.stderr.splitlines() if want in l][0])
+    finally:
+        t.close()
+
+
 def inherit_stdio(LMIG, work):
     logger = loop = rst = None
     try:
@@ -267,7 +294,7 @@ def inherit_stdio(LMIG, work):
 def main():
     LMIG, work, mode = sys.argv[1:4]
     try:
-        {"shell-job": shell_job, "inherit-stdio": inherit_stdio}[mode](LMIG, work)
+        {"shell-job": shell_job, "own-tty": own_tty, "inherit-stdio": inherit_stdio}[mode](LMIG, work)
     except (Fail, subprocess.TimeoutExpired, OSError, ValueError) as e:
         print("FAIL: %s" % e)
         return 1
