@@ -16,16 +16,25 @@
 #include "restore/sk-inet.h"
 #include "restore/tty.h"
 
-/* Stay the parent of the restored process: its exit status is ours. */
-static int wait_exit(pid_t pid)
+/*
+ * Stay the parent of the restored process: its exit status is ours. A
+ * shell job stopped by ^Z stops lmig too (tty.h), so that its shell
+ * takes the terminal back.
+ */
+static int wait_exit(struct restore_ctx *ctx, pid_t pid)
 {
 	int status;
 
-	while (waitpid(pid, &status, 0) < 0) {
-		if (errno != EINTR) {
+	for (;;) {
+		if (waitpid(pid, &status, ctx->tty ? WUNTRACED : 0) < 0) {
+			if (errno == EINTR)
+				continue;
 			pr_perror("pid %d: cannot wait for the restored process", (int)pid);
 			return LMIG_EXIT_FAIL;
 		}
+		if (!WIFSTOPPED(status))
+			break;
+		tty_job_stopped(ctx, pid);
 	}
 	if (WIFEXITED(status))
 		return WEXITSTATUS(status);
@@ -109,7 +118,7 @@ int restore_run(const struct restore_opts *o)
 		else if (o->pidfile && restore_write_pidfile(o->pidfile, pid))
 			code = LMIG_EXIT_FAIL;
 		else
-			code = o->detach ? LMIG_EXIT_OK : wait_exit(pid);
+			code = o->detach ? LMIG_EXIT_OK : wait_exit(&ctx, pid);
 	}
 	/* The job ended (or never ran); detached, it keeps the terminal. */
 	if (code != LMIG_EXIT_OK || !o->detach)

@@ -195,6 +195,19 @@ void tty_take_foreground(struct restore_ctx *ctx)
 	t->fg_given = 0;
 }
 
+void tty_job_stopped(struct restore_ctx *ctx, pid_t root)
+{
+	pid_t job = getpgid(root);
+
+	tty_take_foreground(ctx);
+	/* Stopped until the shell continues us (in an orphaned group this does nothing). */
+	raise(SIGTSTP);
+	if (tty_give_foreground(ctx))
+		pr_warn("pid %d: continued in the background", (int)root);
+	if (job > 0 && kill(-job, SIGCONT))
+		pr_perror("pid %d: cannot continue its process group %d", (int)root, (int)job);
+}
+
 void tty_restore_free(struct restore_ctx *ctx)
 {
 	if (!ctx->tty)

@@ -9,7 +9,9 @@
  * once the tree is created the job's process group is made the
  * terminal's foreground group if lmig restore itself was in the
  * foreground. lmig takes the foreground back when the job has ended
- * (unless --detach: then the shell that ran lmig does, as lmig exits).
+ * (unless --detach: then the shell that ran lmig does, as lmig exits),
+ * and passes a stop of the job (^Z) and its continuation on to its own
+ * shell (tty_job_stopped()).
  *
  * Refused before anything is created, one line naming pid, fd and the
  * terminal: an external terminal without --shell-job, or with it when
@@ -47,6 +49,15 @@ int tty_give_foreground(struct restore_ctx *ctx);
 
 /* The job ended or the restore failed: lmig's group gets back the foreground it gave. */
 void tty_take_foreground(struct restore_ctx *ctx);
+
+/*
+ * The job's root (lmig's child) stopped, e.g. ^Z: lmig takes the
+ * foreground back and stops itself, so that the shell that ran it sees
+ * a stopped job and takes the terminal. Once lmig is continued (fg or
+ * bg), the job is given the foreground again if lmig has it, and
+ * continued. Returns when both run again.
+ */
+void tty_job_stopped(struct restore_ctx *ctx, pid_t root);
 
 void tty_restore_free(struct restore_ctx *ctx);
 

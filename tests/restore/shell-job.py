@@ -8,8 +8,9 @@ shell-job.py LMIG WORK MODE, MODE one of:
                  loop counts on; `lmig dump --shell-job` takes it; `lmig
                  restore --shell-job` typed into `sh -i` in pty B brings it
                  back counting on B (not A), on B's terminal, in B's
-                 session and foreground; ^C on B ends it and B's shell
-                 gets its terminal back.
+                 session and foreground; ^Z on B stops it (and lmig: B's
+                 shell gets its terminal), fg continues it; ^C on B ends
+                 it and B's shell gets its terminal back.
   own-tty        the loop leading the session of its own pty (a tree that
                  owns its terminal): refused even with --shell-job, runs on.
   inherit-stdio  the loop writing into a pipe to a logger; dumped, the
@@ -192,6 +193,27 @@ def shell_job(LMIG, work):
             raise Fail("the restored job (group %s) is not B's foreground group (%s)" % (st[2], st[5]))
         print("restored on %s (was %s): counts on from %d, session %s, foreground group %s"
               % (tty_b, tty_a, last, st[3], st[2]))
+
+        # ^Z stops the job and lmig with it: B's shell has its terminal; fg brings both back.
+        b.send("\x1a")
+        b.expect(re.escape(PROMPT) + r"$", 10, "prompt after ^Z")
+        stopped = max(b.numbers())
+        st, sb = stat_fields(pid), stat_fields(shell_b)
+        if st[0] != "T" or sb[5] != sb[2]:
+            raise Fail("after ^Z the job is in state %s and B's foreground group is %s (its shell's "
+                       "is %s)" % (st[0], sb[5], sb[2]))
+        b.pump(0.5)
+        if max(b.numbers()) != stopped:
+            raise Fail("the job counted on after ^Z: %s" % b.numbers()[-3:])
+        b.send("fg\n")
+        b.wait_count(stopped + 5, 10)
+        got = b.numbers()
+        if got != list(range(last + 1, last + 1 + len(got))):
+            raise Fail("pty B counts %s around the stop at %d" % (got, stopped))
+        st = stat_fields(pid)
+        if st[5] != st[2]:
+            raise Fail("after fg the job (group %s) is not B's foreground group (%s)" % (st[2], st[5]))
+        print("^Z stopped the job at %d and gave pty B's shell its terminal; fg: counts on" % stopped)
 
         # ^C reaches the job (it has the foreground); B's shell gets the terminal back.
         b.send("\x03")
