@@ -25,6 +25,7 @@ struct usk {
 	int fd;				/* lmig's, -1 until made */
 	int far;			/* the far end of a pair whose peer was gone: closed at the end */
 	struct usk *pair;		/* made by socketpair() with this one */
+	ino_t file_ino;			/* bound to a path: the socket file bind() made */
 };
 
 struct sk_unix_rst {
@@ -177,6 +178,8 @@ static int bind_name(struct usk *s, const char **what)
 	*what = "cannot bind it";
 	if (bind(s->fd, (struct sockaddr *)&sa, len))
 		return -errno;
+	if (is_path(e) && lstat(sa.sun_path, &st) == 0)
+		s->file_ino = st.st_ino;
 	if (e->state == TCP_LISTEN) {
 		*what = "cannot listen";
 		if (listen(s->fd, e->has_backlog ? (int)e->backlog : SOMAXCONN))
@@ -332,6 +335,7 @@ static int finish(struct usk *s, const char **what)
 {
 	const UnixSkEntry *e = s->e;
 	struct sockaddr_un sa;
+	struct stat st;
 	socklen_t len;
 	int ret = set_opts(s, what);
 
@@ -351,7 +355,10 @@ static int finish(struct usk *s, const char **what)
 	if (!needs_bind(e) || !is_path(e) || make_addr(e, &sa, &len))
 		return 0;
 	if (e->has_name_gone && e->name_gone) {
+		/* Ours only: another socket of the tree may have been bound to the path since. */
 		*what = "cannot remove its socket file again";
+		if (lstat(sa.sun_path, &st) || st.st_ino != s->file_ino)
+			return 0;
 		return unlink(sa.sun_path) ? -errno : 0;
 	}
 	*what = "cannot give its socket file its mode and owner";

@@ -12,6 +12,8 @@
  *   - a datagram socket bound to a path with two datagrams queued (one
  *     from an unconnected socket, one from a socket connected to it),
  *     which then receives from both again;
+ *   - a datagram socket whose path was removed after bind(), with a
+ *     socket connected to it: still connected, and the path still gone;
  *   - a stream pair whose one end was closed with bytes queued to the
  *     other: the bytes, then EOF;
  *   - a stream pair filled until a write would block (hundreds of KiB
@@ -158,7 +160,9 @@ int main(void)
 {
 	static char big[60000];
 	int st[2], dg[2], sp[2], sh[2], shared[2], dead[2], lpath, labs, dbound, sender, logc;
-	int full[2], sndbuf, status;
+	int full[2], gone, gonec, sndbuf, status;
+	struct sockaddr_un gsa;
+	socklen_t gsalen;
 	size_t full_len = 0;
 	struct sockaddr_un sa;
 	struct timeval tv = { .tv_sec = 7 };
@@ -208,6 +212,12 @@ int main(void)
 	}
 	send_exact(dead[1], "last words", 10, "dead pair");
 	close(dead[1]);
+	gone = bound(SOCK_DGRAM, "gone.sock", 0);
+	gsalen = addr(&gsa, "gone.sock", 0);
+	gonec = socket(AF_UNIX, SOCK_DGRAM, 0);
+	if (gonec < 0 || connect(gonec, (struct sockaddr *)&gsa, gsalen) || unlink(gsa.sun_path))
+		cr_fail_errno("connect to gone.sock and remove it");
+	send_exact(gonec, "x", 1, "to a socket whose path is gone");
 
 	lpath = bound(SOCK_STREAM, "listen.sock", 0);
 	labs = bound(SOCK_STREAM, abs_name, 1);
@@ -297,6 +307,11 @@ int main(void)
 		got += want;
 	}
 	expect_empty(full[1], "full pair");
+	if (access(gsa.sun_path, F_OK) == 0)
+		cr_fail("%s exists again", gsa.sun_path);
+	expect(gone, "x", 1, "socket whose path is gone");
+	send_exact(gonec, "y", 1, "to a socket whose path is gone");
+	expect(gone, "y", 1, "socket whose path is gone");
 	expect(dead[0], "last words", 10, "dead pair");
 	if (recv(dead[0], big, 1, MSG_DONTWAIT) != 0)
 		cr_fail("dead pair: no EOF after the queued bytes");
