@@ -23,6 +23,7 @@
 #include "dump/sk-unix.h"
 #include "dump/tty.h"
 #include "dump/mqueue.h"
+#include "dump/file-share.h"
 
 /* Content carried in the image (unlinked files, memfds) must fit one record. */
 #define FILE_CONTENT_MAX	(IMG_MAX_RECORD / 2)
@@ -426,6 +427,9 @@ static int dump_one_fd(struct files_dump *d, int fd)
 	}
 
 	id = find_dup(d, f);
+	/* Or a description a process dumped before holds too (opened before a fork). */
+	if (!id && (ret = file_share_find(d->ctx, fd, &f->st, f->link, &id)) < 0)
+		goto out;
 	if (!id) {
 		id = d->ctx->next_file_id++;
 		fe.id = id;

@@ -18,6 +18,7 @@
 #include "restore/stdio.h"
 #include "restore/tty.h"
 #include "restore/mqueue.h"
+#include "restore/file-share.h"
 
 /* Open flags that made the file rather than describe how it is open. */
 #define CREATE_FLAGS	(O_CREAT | O_EXCL | O_TRUNC | O_NOCTTY | O_CLOEXEC)
@@ -104,7 +105,7 @@ out:
 	return ret;
 }
 
-static int open_reg(const FileEntry *fe, const char **what)
+int files_open_reg(const FileEntry *fe, const char **what)
 {
 	const RegFileEntry *reg = fe->reg;
 	int fd;
@@ -251,7 +252,9 @@ int files_open(struct restore_ctx *ctx, struct rst_proc *p, int base, int *scrat
 		case FD_KIND__FD_CHR:
 		case FD_KIND__FD_MEMFD:
 		case FD_KIND__FD_FIFO:
-			fd = open_reg(fe, &what);
+			/* One description for several processes: lmig opened it (file-share.h). */
+			fd = file_share_fd(ctx, fe->id) >= 0 ? file_share_take(ctx, fe->id, &what) :
+				files_open_reg(fe, &what);
 			break;
 		case FD_KIND__FD_PIPE:
 			fd = open_pipe(&st, fe, &what);

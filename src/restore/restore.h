@@ -118,6 +118,9 @@ struct restore_ctx {
 	/* POSIX message queue records opened by lmig, inherited (mqueue.c). */
 	struct rst_mqueue *mqueues;
 	size_t nr_mqueues;
+	/* Open file descriptions of several processes, opened by lmig (file-share.c). */
+	struct rst_shared_file *shared_files;
+	size_t nr_shared_files;
 	/* Unix sockets, each made once by lmig and inherited (sk-unix.c). */
 	struct sk_unix_rst *unix_sk;
 	/* Eventfds with fds in several processes, made once by lmig and inherited (fd-event.h). */
@@ -208,6 +211,11 @@ int files_open(struct restore_ctx *ctx, struct rst_proc *p, int base, int *scrat
  */
 int files_install(const struct restore_ctx *ctx, struct rst_proc *p, const int *scratch,
 		  const int *keep, size_t nr_keep);
+/*
+ * A file of kind REG, DIR, CHR, MEMFD or FIFO opened as fe says (position
+ * included), CLOEXEC. The fd, or -errno with *what saying what failed.
+ */
+int files_open_reg(const FileEntry *fe, const char **what);
 /* The highest target fd of p, or -1. */
 int files_max_fd(const struct rst_proc *p);
 

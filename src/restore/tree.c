@@ -16,6 +16,7 @@
 
 #include "log.h"
 #include "restore/fd-event.h"
+#include "restore/file-share.h"
 #include "restore/ipc.h"
 #include "restore/restore.h"
 #include "restore/shmem.h"
@@ -422,6 +423,7 @@ static void free_run(struct restore_ctx *ctx, struct tree_run *t)
 	shmem_release(ctx);
 	sk_unix_release(ctx);
 	ipc_release(ctx, false);
+	file_share_release(ctx);
 	fd_event_release(ctx);
 }
 
@@ -480,6 +482,8 @@ static int run_tree(struct restore_ctx *ctx, struct tree_run *t,
 	if (!ret)
 		ret = ipc_prepare(ctx);
 	if (!ret)
+		ret = file_share_prepare(ctx);
+	if (!ret)
 		ret = shmem_prepare(ctx);
 	if (!ret)
 		ret = fd_event_prepare(ctx);
@@ -493,6 +497,7 @@ static int run_tree(struct restore_ctx *ctx, struct tree_run *t,
 	shmem_release(ctx);
 	sk_unix_release(ctx);
 	ipc_detach(ctx);
+	file_share_release(ctx);
 	fd_event_release(ctx);
 	if (t->root < 0)
 		return t->root;
