@@ -22,6 +22,12 @@
  * session that is neither the parent's nor led by the process itself,
  * a process group with no process in the tree other than the root's own
  * outside group, a group led from another session.
+ *
+ * A session led from outside the tree (the shell's, for a job) becomes
+ * lmig's own: the root is cloned in it. When the tree had that session's
+ * terminal (dumped with --shell-job), tty_restore_check() (tty.h) allows
+ * this only with restore --shell-job, and then gives the job lmig's
+ * terminal instead.
  */
 #ifndef LMIG_RESTORE_TREE_H
 #define LMIG_RESTORE_TREE_H
