@@ -88,19 +88,6 @@ int dump_process(struct dump_ctx *ctx)
 	return ret;
 }
 
-int dump_images(struct dump_ctx *ctx)
-{
-	int ret = dump_process(ctx);
-
-	if (!ret)
-		ret = dump_ipc(ctx, 1);
-	if (!ret)
-		ret = dump_pstree(ctx);
-	if (!ret)
-		ret = dump_inventory(ctx);
-	return ret;
-}
-
 void dump_ctx_init(struct dump_ctx *ctx, const struct dump_opts *o)
 {
 	memset(ctx, 0, sizeof(*ctx));
@@ -118,10 +105,44 @@ void dump_ctx_fini(struct dump_ctx *ctx)
 	proc_vmas_free(&ctx->vmas);
 }
 
-/* Every live process of the tree: one ctx each, sharing files.img and its ids. */
-static int dump_tree_images(struct dump_ctx *ctxs, const struct seized_tree *tree,
-			    struct dump_ctx *root)
+int dump_tree_ctxs(const struct dump_opts *o, const struct seized_tree *tree, int dirfd,
+		   struct dump_ctx **out)
 {
+	struct dump_ctx *ctxs = calloc(tree->nr, sizeof(*ctxs));
+
+	if (!ctxs)
+		return -ENOMEM;
+	for (size_t i = 0; i < tree->nr; i++) {
+		dump_ctx_init(&ctxs[i], o);
+		ctxs[i].pid = tree->p[i].pid;
+		ctxs[i].dirfd = dirfd;
+		ctxs[i].seized = tree->p[i].s;	/* borrowed: unseize_tree() lets go */
+		ctxs[i].tree = tree;
+	}
+	*out = ctxs;
+	return 0;
+}
+
+int dump_tree_release(struct dump_ctx *ctxs, struct seized_tree *tree, bool kill_it)
+{
+	int ret = 0, r;
+
+	/* Sockets out of repair mode (or left in it to close silently) while still frozen. */
+	for (size_t i = 0; i < tree->nr; i++) {
+		r = sk_inet_finish(&ctxs[i], kill_it);
+		if (!ret)
+			ret = r;
+	}
+	unseize_tree(tree, kill_it);
+	for (size_t i = 0; ctxs && i < tree->nr; i++)
+		dump_ctx_fini(&ctxs[i]);
+	free(ctxs);
+	return ret;
+}
+
+int dump_tree(struct dump_ctx *ctxs, const struct seized_tree *tree)
+{
+	struct dump_ctx *root = &ctxs[0];
 	struct img *files = NULL;
 	uint32_t next_id = 1;
 	int ret, cret;
@@ -170,21 +191,13 @@ int dump_run(const struct dump_opts *o)
 	ret = seize_tree(o->pid, &tree);
 	if (ret)
 		goto out;
-	ctxs = calloc(tree.nr, sizeof(*ctxs));
-	if (!ctxs) {
-		ret = -ENOMEM;
+	ret = dump_tree_ctxs(o, &tree, dirfd, &ctxs);
+	if (ret) {
 		unseize_tree(&tree, false);
 		goto out;
 	}
-	for (size_t i = 0; i < tree.nr; i++) {
-		dump_ctx_init(&ctxs[i], o);
-		ctxs[i].pid = tree.p[i].pid;
-		ctxs[i].dirfd = dirfd;
-		ctxs[i].seized = tree.p[i].s;	/* borrowed: unseize_tree() lets go */
-		ctxs[i].tree = &tree;
-	}
 	ctx = &ctxs[0];
-	ret = dump_tree_images(ctxs, &tree, ctx);
+	ret = dump_tree(ctxs, &tree);
 	if (!ret) {
 		ret = action_scripts_run(&o->scripts, ACT_POST_DUMP, ctx->pid, o->images_dir);
 		if (ret)
@@ -199,18 +212,11 @@ int dump_run(const struct dump_opts *o)
 			(unsigned long long)ctx->pages_zero);
 	/* CRIU's convention: a dumped process does not run on unless asked to. */
 	kill_it = ret == 0 && !o->leave_running;
-	/* Sockets out of repair mode (or left in it to close silently) while still frozen. */
-	for (size_t i = 0; i < tree.nr; i++) {
-		fret = sk_inet_finish(&ctxs[i], kill_it);
-		if (!ret)
-			ret = fret;
-	}
-	unseize_tree(&tree, kill_it);
+	fret = dump_tree_release(ctxs, &tree, kill_it);
+	if (!ret)
+		ret = fret;
 	if (ret)
-		action_scripts_run(&o->scripts, ACT_ROLLBACK, ctx->pid, o->images_dir);
-	for (size_t i = 0; i < tree.nr; i++)
-		dump_ctx_fini(&ctxs[i]);
-	free(ctxs);
+		action_scripts_run(&o->scripts, ACT_ROLLBACK, o->pid, o->images_dir);
 out:
 	close(dirfd);
 	return ret;

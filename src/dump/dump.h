@@ -82,8 +82,8 @@ struct dump_ctx {
 	bool pagemap_only;
 	/*
 	 * Inet sockets taken from the target (src/dump/sk-inet.h), between
-	 * sk_inet_prepare() (run by dump_images()) and sk_inet_finish(),
-	 * which whoever calls dump_images() must call before letting the
+	 * sk_inet_prepare() (run by dump_process()) and sk_inet_finish(),
+	 * which whoever calls dump_tree() must call before letting the
 	 * process go, killed or resumed.
 	 */
 	struct sk_inet_dump *inet;
@@ -97,10 +97,29 @@ void dump_ctx_init(struct dump_ctx *ctx, const struct dump_opts *o);
 void dump_ctx_fini(struct dump_ctx *ctx);
 
 /*
- * Every image of the seized process ctx->seized into ctx->dirfd, in the
- * order above, inventory.img last. 0 or -errno (logged).
+ * Every image of a seized tree into ctxs[0].dirfd, inventory.img last:
+ * ctxs[i] (set up by the caller: pid, dirfd, seized borrowed from
+ * tree->p[i], tree) for each process of tree, the root first; zombies
+ * are only in pstree.img. The processes share files.img and its ids.
+ * 0 or -errno (logged). Whoever calls it calls sk_inet_finish() on each
+ * ctx before letting the tree go.
  */
-int dump_images(struct dump_ctx *ctx);
+int dump_tree(struct dump_ctx *ctxs, const struct seized_tree *tree);
+
+/*
+ * One ctx per process of tree (dump_ctx_init(), its pid, dirfd, its
+ * seized threads borrowed, tree) into *out, owned by the caller until
+ * dump_tree_release(). 0 or -ENOMEM.
+ */
+int dump_tree_ctxs(const struct dump_opts *o, const struct seized_tree *tree, int dirfd,
+		   struct dump_ctx **out);
+
+/*
+ * Let the tree go, killed (kill_it) or resumed as it was: sk_inet_finish()
+ * on each ctx while still frozen, unseize_tree(), then frees ctxs. Returns
+ * the first error of sk_inet_finish() (logged).
+ */
+int dump_tree_release(struct dump_ctx *ctxs, struct seized_tree *tree, bool kill_it);
 
 /*
  * The images of ctx's process alone (every phase but pstree.img and

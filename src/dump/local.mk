@@ -18,3 +18,4 @@ liblmig_a_SOURCES += %reldir%/pagescan.c %reldir%/pagescan.h
 liblmig_a_SOURCES += %reldir%/mqueue.c %reldir%/mqueue.h
 liblmig_a_SOURCES += %reldir%/tty.c %reldir%/tty.h
 liblmig_a_SOURCES += %reldir%/file-share.c %reldir%/file-share.h
+liblmig_a_SOURCES += %reldir%/precopy-tree.c

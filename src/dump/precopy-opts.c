@@ -12,9 +12,9 @@ void precopy_usage(void)
 {
 	printf("Usage: lmig precopy --pid PID --to HOST:PORT [options]\n"
 	       "\n"
-	       "Live-migrate a running process (all its threads) to `lmig pageserver` on HOST.\n"
+	       "Live-migrate a running process tree to `lmig pageserver` on HOST.\n"
 	       "\n"
-	       "  -p, --pid PID            the process to migrate (one without children)\n"
+	       "  -p, --pid PID            root of the tree to migrate\n"
 	       "  -t, --to HOST:PORT       the page server ([V6ADDR]:PORT for IPv6)\n"
 	       "      --max-downtime MS    stop pre-copy rounds once the predicted freeze fits (default 50)\n"
 	       "      --max-rounds N       at most N pre-copy rounds; 0 = stop-and-copy (default 30)\n"

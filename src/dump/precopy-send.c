@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "pagemap.pb-c.h"
+#include "image/image.h"
 #include "dump/precopy.h"
 #include "dump/pagescan.h"
 #include "transport/transport.h"
@@ -223,4 +225,35 @@ int pc_send_run(struct precopy_ctx *ctx, uint64_t start, uint64_t end)
 {
 	ctx->run_floor = start;
 	return push_piece(ctx, start, end, false);
+}
+
+int pc_send_resend_areas(struct precopy_ctx *ctx, int dirfd)
+{
+	struct img *img;
+	ProtobufCMessage *m;
+	size_t ai = 0;
+	bool any = false;
+	int ret;
+
+	for (size_t i = 0; i < ctx->areas.nr; i++)
+		any |= ctx->areas.a[i].resend;
+	if (!any)
+		return 0;
+	ret = img_open_read(dirfd, IMG_PAGEMAP, (uint32_t)ctx->pid, &img);
+	if (ret)
+		return ret;
+	while ((ret = img_read_msg(img, &m)) == 1) {
+		PagemapEntry *pe = (PagemapEntry *)m;
+		uint64_t end = pe->vaddr + (uint64_t)pe->nr_pages * ctx->ps;
+
+		while (ai < ctx->areas.nr && ctx->areas.a[ai].end <= pe->vaddr)
+			ai++;
+		if (ai < ctx->areas.nr && ctx->areas.a[ai].resend && ctx->areas.a[ai].start <= pe->vaddr)
+			ret = pc_send_run(ctx, pe->vaddr, end);
+		protobuf_c_message_free_unpacked(m, NULL);
+		if (ret)
+			break;
+	}
+	img_close(img);
+	return ret < 0 ? ret : 0;
 }

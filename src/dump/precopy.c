@@ -445,38 +445,6 @@ static int send_images(struct precopy_ctx *ctx, int dirfd)
 	return ret ? ret : send_file(ctx, dirfd, "inventory.img");
 }
 
-/* The kept runs of the areas whose pages the page tables may not show (shared, deleted files). */
-static int send_resend_areas(struct precopy_ctx *ctx, int dirfd)
-{
-	struct img *img;
-	ProtobufCMessage *m;
-	size_t ai = 0;
-	bool any = false;
-	int ret;
-
-	for (size_t i = 0; i < ctx->areas.nr; i++)
-		any |= ctx->areas.a[i].resend;
-	if (!any)
-		return 0;
-	ret = img_open_read(dirfd, IMG_PAGEMAP, (uint32_t)ctx->pid, &img);
-	if (ret)
-		return ret;
-	while ((ret = img_read_msg(img, &m)) == 1) {
-		PagemapEntry *pe = (PagemapEntry *)m;
-		uint64_t end = pe->vaddr + (uint64_t)pe->nr_pages * ctx->ps;
-
-		while (ai < ctx->areas.nr && ctx->areas.a[ai].end <= pe->vaddr)
-			ai++;
-		if (ai < ctx->areas.nr && ctx->areas.a[ai].resend && ctx->areas.a[ai].start <= pe->vaddr)
-			ret = pc_send_run(ctx, pe->vaddr, end);
-		protobuf_c_message_free_unpacked(m, NULL);
-		if (ret)
-			break;
-	}
-	img_close(img);
-	return ret < 0 ? ret : 0;
-}
-
 static void remove_dir(const char *dir, int dirfd)
 {
 	int fd = dup(dirfd);
@@ -492,51 +460,6 @@ static void remove_dir(const char *dir, int dirfd)
 		close(fd);
 	}
 	rmdir(dir);
-}
-
-/*
- * Precopy moves one process with its threads: children would be left
- * behind, killed with the source. Checked before the first round, to fail
- * early, and again on the frozen process, whose threads can no longer fork.
- */
-static int refuse_children(struct precopy_ctx *ctx)
-{
-	char path[64], *text;
-	struct dirent *e;
-	long child = 0;
-	int ret = 0;
-	DIR *d;
-
-	snprintf(path, sizeof(path), "/proc/%d/task", (int)ctx->pid);
-	d = opendir(path);
-	if (!d) {
-		ret = -errno;
-		set_why(ctx, "cannot list its threads in %s: %s", path, strerror(-ret));
-		return ret;
-	}
-	while (!child && (e = readdir(d))) {
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "%d/task/%.16s/children", (int)ctx->pid, e->d_name);
-		ret = proc_read_file(path, 1 << 20, &text, NULL);
-		if (ret == -ENOENT)
-			continue;	/* a thread that just ended */
-		if (ret) {
-			set_why(ctx, "cannot read /proc/%s: %s", path, strerror(-ret));
-			break;
-		}
-		child = strtol(text, NULL, 10);
-		free(text);
-	}
-	closedir(d);
-	if (ret && ret != -ENOENT)
-		return ret;
-	if (child > 0) {
-		set_why(ctx, "it has a child (pid %ld): lmig precopy moves one process with its "
-			"threads; lmig dump and restore move a tree", child);
-		return -ENOTSUP;
-	}
-	return 0;
 }
 
 /* Wait for the page server's answer to COMMIT. */
@@ -567,27 +490,25 @@ static int wait_result(struct precopy_ctx *ctx)
 }
 
 /*
- * Freeze, dump the state, send the last dirty pages and the images,
- * COMMIT and wait for the answer. The caller lets go of (or kills) what
- * stays seized in *dc.
+ * Freeze the tree, dump its state, send the last dirty pages of the root,
+ * the whole memory of its descendants and the images, COMMIT and wait for
+ * the answer. The caller lets go of (or kills) what stays seized in *tree.
  */
-static int freeze_and_commit(struct precopy_ctx *ctx, struct dump_ctx *dc, uint32_t round,
+static int freeze_and_commit(struct precopy_ctx *ctx, struct pc_tree *tree,
+			     const struct dump_opts *dopts, int dirfd, uint32_t round,
 			     uint64_t *t_freeze, uint64_t *t_commit)
 {
 	const char *phase = "freezing";
-	uint64_t dirty = 0;
+	uint64_t dirty = 0, tree_pages = 0;
 	int ret;
 
 	throttle_end(ctx->thr);
 	ctx->thr = NULL;
 	*t_freeze = now_ns();
-	ret = seize_process(ctx->pid, &dc->seized);
+	ret = seize_tree(ctx->pid, &tree->seized);
 	if (ret)
 		goto fail;
 	ctx->frozen = true;
-	ret = refuse_children(ctx);
-	if (ret)
-		return ret;
 	/*
 	 * The last dirty pages are collected before the parasite comes: the
 	 * frozen process writes nothing more, and the parasite's anonymous
@@ -599,18 +520,20 @@ static int freeze_and_commit(struct precopy_ctx *ctx, struct dump_ctx *dc, uint3
 	ret = next_layout_and_collect(ctx);
 	if (ret)
 		goto fail;
-	phase = "dumping the frozen process";
-	ret = dump_images(dc);
+	phase = "dumping the frozen tree";
+	ret = pc_tree_dump(tree, dopts, dirfd);
 	if (ret)
 		goto fail;
 	/* The same frozen layout, as the images describe it (read before the parasite came). */
-	ret = pc_areas_from_vmas(ctx, &dc->vmas);
+	ret = pc_areas_from_vmas(ctx, &tree->dcs[0].vmas);
 	if (ret)
 		goto fail;
 	phase = "sending the state";
 	ret = pc_send_areas(ctx);
 	if (!ret)
-		ret = send_images(ctx, dc->dirfd);
+		ret = pc_tree_send_areas(ctx, tree, &tree_pages);
+	if (!ret)
+		ret = send_images(ctx, dirfd);
 	if (ret)
 		goto fail;
 	phase = "the final round";
@@ -620,14 +543,18 @@ static int freeze_and_commit(struct precopy_ctx *ctx, struct dump_ctx *dc, uint3
 		for (size_t i = 0; i < ctx->areas.nr; i++)
 			if (ctx->areas.a[i].carries)
 				dirty += (ctx->areas.a[i].end - ctx->areas.a[i].start) / ctx->ps;
-	ret = round_begin(ctx, round, dirty, true);
+	ret = round_begin(ctx, round, dirty + tree_pages, true);
 	if (!ret && ctx->t)
 		ret = send_dirty(ctx);
 	for (size_t i = 0; !ret && !ctx->t && i < ctx->areas.nr; i++)
 		if (ctx->areas.a[i].carries)
 			ret = pc_send_range(ctx, ctx->areas.a[i].start, ctx->areas.a[i].end, false);
 	if (!ret)
-		ret = send_resend_areas(ctx, dc->dirfd);
+		ret = pc_send_resend_areas(ctx, dirfd);
+	if (!ret)
+		ret = pc_flush(ctx);
+	if (!ret)
+		ret = pc_tree_send_pages(tree, dirfd);
 	if (!ret)
 		ret = round_end(ctx);
 	if (ret)
@@ -637,7 +564,7 @@ static int freeze_and_commit(struct precopy_ctx *ctx, struct dump_ctx *dc, uint3
 	ctx->t = NULL;
 	/* The state has left: the source lets go of what it holds for the service (its address). */
 	phase = "the post-dump action script";
-	ret = action_scripts_run(&dc->opts->scripts, ACT_POST_DUMP, ctx->pid, dc->opts->images_dir);
+	ret = action_scripts_run(&dopts->scripts, ACT_POST_DUMP, ctx->pid, dopts->images_dir);
 	if (ret)
 		goto fail;
 	phase = "committing";
@@ -693,27 +620,25 @@ int precopy_run(const struct precopy_opts *o)
 	};
 	uint64_t t_start = now_ns(), t_freeze = 0, t_commit = 0, t_end;
 	char dir[PATH_MAX];
-	struct dump_ctx dc;
+	struct pc_tree tree = { 0 };
+	size_t nr_procs;
+	int dirfd = -1;
 	uint32_t round = 0;
 	struct tp_stats st;
 	int ret;
 
 	ctx.ps = (uint64_t)sysconf(_SC_PAGESIZE);
 	ctx.scan.ps = ctx.ps;
-	dump_ctx_init(&dc, &dopts);
-	ret = make_tmpdir(dir, sizeof(dir), &dc.dirfd);
+	ret = make_tmpdir(dir, sizeof(dir), &dirfd);
 	if (ret)
 		return ret;
 	dopts.images_dir = dir;
-	dc.pagemap_only = true;
 	ctx.buf = malloc(PC_BATCH);
 	if (!ctx.buf) {
 		ret = -ENOMEM;
 		goto out;
 	}
-	ret = refuse_children(&ctx);
-	if (!ret)
-		ret = proc_open(o->pid, "pagemap", &ctx.scan.pagemap_fd);
+	ret = proc_open(o->pid, "pagemap", &ctx.scan.pagemap_fd);
 	if (!ret)
 		ret = proc_open(o->pid, "mem", &ctx.mem_fd);
 	if (ret)
@@ -737,7 +662,7 @@ int precopy_run(const struct precopy_opts *o)
 	} else {
 		ctx.stats.stop_reason = "stop-and-copy";
 	}
-	ret = freeze_and_commit(&ctx, &dc, round, &t_freeze, &t_commit);
+	ret = freeze_and_commit(&ctx, &tree, &dopts, dirfd, round, &t_freeze, &t_commit);
 out:
 	t_end = now_ns();
 	throttle_end(ctx.thr);
@@ -750,18 +675,18 @@ out:
 		ctx.stats.ok = true;
 		ctx.stats.freeze_ns = t_commit - t_freeze;
 		ctx.stats.downtime_ns = t_end - t_freeze;
-		/* The process runs at the destination now: this copy must never run again. */
-		sk_inet_finish(&dc, !o->leave_running);
-		unseize_process(&dc.seized, !o->leave_running);
-		pr_msg("precopy: pid %d migrated to %s:%u: %zu pre-copy round(s), freeze %.1f ms, "
-		       "downtime %.1f ms, %.1f MiB on the wire, %.0f ms in all", (int)o->pid, o->host,
-		       o->port, ctx.stats.nr - 1, (double)ctx.stats.freeze_ns / 1e6,
+		nr_procs = tree.seized.nr;
+		/* The tree runs at the destination now: this copy must never run again (logged). */
+		pc_tree_release(&tree, !o->leave_running);
+		pr_msg("precopy: pid %d (%zu process(es)) migrated to %s:%u: %zu pre-copy round(s), "
+		       "freeze %.1f ms, downtime %.1f ms, %.1f MiB on the wire, %.0f ms in all",
+		       (int)o->pid, nr_procs, o->host, o->port, ctx.stats.nr - 1,
+		       (double)ctx.stats.freeze_ns / 1e6,
 		       (double)ctx.stats.downtime_ns / 1e6, (double)ctx.stats.wire_bytes / MIB,
 		       (double)(t_end - t_start) / 1e6);
 	} else {
-		/* Roll back: let go of the process exactly as it was. */
-		sk_inet_finish(&dc, false);
-		unseize_process(&dc.seized, false);
+		/* Roll back: let go of the tree exactly as it was. */
+		pc_tree_release(&tree, false);
 		if (ctx.c && ctx.why[0])
 			tp_send_result(ctx.c, TP_ABORTED, ctx.why);
 		action_scripts_run(&o->scripts, ACT_ROLLBACK, o->pid, dir);
@@ -772,9 +697,8 @@ out:
 	if (o->stats_json && (ctx.c || !ret))
 		pc_write_json(&ctx.stats, o->stats_json);
 	tp_close(ctx.c);
-	dump_ctx_fini(&dc);
-	remove_dir(dir, dc.dirfd);
-	close(dc.dirfd);
+	remove_dir(dir, dirfd);
+	close(dirfd);
 	pc_areas_free(&ctx.areas);
 	range_vec_free(&ctx.dirty);
 	range_vec_free(&ctx.retry);

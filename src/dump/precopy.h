@@ -26,8 +26,11 @@
 #include "dump/pagescan.h"
 #include "dump/precopy-opts.h"
 #include "dump/proc.h"
+#include "dump/seize.h"
 #include "dump/tracker.h"
 
+struct dump_ctx;
+struct dump_opts;
 struct tp_conn;
 struct throttle;
 
@@ -107,6 +110,27 @@ struct precopy_ctx {
 
 int precopy_run(const struct precopy_opts *o);
 
+/*
+ * precopy-tree.c: the tree at the switchover. Only the root is
+ * pre-copied while it runs; its descendants (a shell's sleep, a worker)
+ * are dumped with it once frozen and their memory is sent whole in the
+ * final round.
+ */
+struct pc_tree {
+	struct seized_tree seized;	/* filled by seize_tree() at the freeze */
+	struct dump_ctx *dcs;		/* one per process, the root's first; NULL until dumped */
+	struct precopy_ctx *sub;	/* one per process (sub[0], the root's, unused) */
+	size_t nr_sub;
+};
+/* dump_tree() of the seized tree into dirfd, pagemap only (pages go by the rounds). */
+int pc_tree_dump(struct pc_tree *t, const struct dump_opts *o, int dirfd);
+/* The areas message of every descendant; *pages: the pages they carry. */
+int pc_tree_send_areas(struct precopy_ctx *ctx, struct pc_tree *t, uint64_t *pages);
+/* Every kept page of every descendant, in the final round (after pc_flush() of the root). */
+int pc_tree_send_pages(struct pc_tree *t, int dirfd);
+/* dump_tree_release() (killed or resumed), or unseize_tree() before the dump; frees t's parts. */
+int pc_tree_release(struct pc_tree *t, bool kill_it);
+
 /* precopy-areas.c */
 /* Re-read /proc/PID/smaps (vmas, if not NULL, gets the raw list; else it is freed). */
 int pc_read_areas(struct precopy_ctx *ctx, struct proc_vmas *vmas);
@@ -131,6 +155,11 @@ int pc_send_range(struct precopy_ctx *ctx, uint64_t start, uint64_t end, bool ze
 int pc_send_run(struct precopy_ctx *ctx, uint64_t start, uint64_t end);
 /* Read and send what is batched; call before ROUND_END. */
 int pc_flush(struct precopy_ctx *ctx);
+/*
+ * The kept runs (pagemap-<pid>.img in dirfd) of the areas whose pages the
+ * page tables may not show (shared, deleted files): sent as they are.
+ */
+int pc_send_resend_areas(struct precopy_ctx *ctx, int dirfd);
 
 /* precopy-throttle.c */
 /*

@@ -371,8 +371,11 @@ static int restore_here(struct session *s, pid_t *pid)
 	}
 	for (size_t i = 0; i < rc.nr_procs; i++) {
 		struct rst_proc *p = &rc.procs[i];
-		const struct staging_proc *sp = staging_find(&s->stg, p->pid);
+		const struct staging_proc *sp;
 
+		if (p->pstree->zombie)
+			continue;	/* no memory: it only dies again */
+		sp = staging_find(&s->stg, p->pid);
 		if (!sp) {
 			pr_err("pid %u: no pages were staged for it", p->pid);
 			set_why(s, "no pages were staged for pid %u", p->pid);

@@ -19,3 +19,4 @@ check_PROGRAMS += %reldir%/mtdirty
 UNIT_TESTS += %reldir%/units
 check_PROGRAMS += %reldir%/units
 %canon_reldir%_units_LDADD = liblmig.a $(LMIG_LIBS)
+PRECOPY_TESTS += %reldir%/tree.sh

@@ -2,9 +2,7 @@
 # Failure is never data loss: the page server exits (LMIG_FAULT) in
 # round 0, in a later round and during the final transfer. Each time
 # lmig precopy exits non-zero naming the cause, and the source runs on
-# as before (not stopped, not traced) with every page intact. A process
-# with a child is refused (exit 3) before anything is sent, naming the
-# child, and runs on.
+# as before (not stopped, not traced) with every page intact.
 . "$(dirname "$0")/lib.sh"
 need_pidns
 
@@ -44,19 +42,4 @@ for fault in pageserver-exit-round=0 pageserver-exit-round=2 pageserver-exit-fin
 	ps_init=
 	echo "ok $fault: $(grep -o 'migration failed: .*' "$work/precopy.err" | head -n 1)"
 done
-start_pageserver
-bash -c 'sleep 60 & echo $! > "$1"; wait' sh "$work/child.pid" &
-parent=$!
-pids="$pids $parent"
-wait_for "$work/child.pid" '[0-9]' 10 || fail "the parent did not start its child"
-child=$(cat "$work/child.pid")
-pids="$pids $child"
-precopy "$parent"
-rc=$?
-[ $rc -eq 3 ] || fail "a process with a child: exit $rc, want 3: $(cat "$work/precopy.err")"
-grep -q "it has a child (pid $child)" "$work/precopy.err" ||
-	fail "the refusal does not name the child $child: $(cat "$work/precopy.err")"
-[ "$(awk '/^TracerPid:/ { print $2 }' "/proc/$parent/status")" = 0 ] ||
-	fail "the parent is still traced after the refusal"
-echo "ok: $(grep -o 'migration failed: .*' "$work/precopy.err")"
 echo "PASS $name"
