@@ -11,3 +11,6 @@ UNIT_TESTS += %reldir%/opts
 check_PROGRAMS += %reldir%/opts
 %canon_reldir%_opts_LDADD = liblmig.a $(LMIG_LIBS)
 include %reldir%/images.mk
+UNIT_TESTS += %reldir%/tty
+check_PROGRAMS += %reldir%/tty
+%canon_reldir%_tty_LDADD = liblmig.a $(LMIG_LIBS)
