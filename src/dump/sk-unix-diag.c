@@ -77,6 +77,12 @@ static void parse_attrs(const struct unix_diag_msg *m, size_t len, struct unix_d
 				out->vfs_dev = v->udiag_vfs_dev;
 			}
 			break;
+		case UNIX_DIAG_ICONS:
+			out->nr_icons = dlen / sizeof(uint32_t);
+			memcpy(out->icons, data,
+			       (out->nr_icons < UNIX_DIAG_ICONS_MAX ? out->nr_icons : UNIX_DIAG_ICONS_MAX) *
+			       sizeof(uint32_t));
+			break;
 		case UNIX_DIAG_RQLEN:
 			if (dlen >= sizeof(struct unix_diag_rqlen)) {
 				const struct unix_diag_rqlen *q = data;
@@ -95,7 +101,7 @@ static void parse_attrs(const struct unix_diag_msg *m, size_t len, struct unix_d
 	}
 }
 
-int unix_diag_get(int nl, uint64_t ino, struct unix_diag_info *out)
+int unix_diag_get(int nl, uint64_t ino, bool icons, struct unix_diag_info *out)
 {
 	struct {
 		struct nlmsghdr h;
@@ -109,7 +115,7 @@ int unix_diag_get(int nl, uint64_t ino, struct unix_diag_info *out)
 		       .udiag_cookie = { ~0u, ~0u } },
 	};
 	struct sockaddr_nl nladdr = { .nl_family = AF_NETLINK };
-	long buf[2048];
+	long buf[8192];		/* room for a full accept queue's icons (SOMAXCONN) */
 	const struct nlmsghdr *h = (const struct nlmsghdr *)buf;
 	const struct unix_diag_msg *m;
 	ssize_t n;
@@ -117,6 +123,8 @@ int unix_diag_get(int nl, uint64_t ino, struct unix_diag_info *out)
 	/* The shutdown state comes with every answer (no UDIAG_SHOW_ flag for it). */
 	if (ino > UINT32_MAX)
 		return -ENOENT;
+	if (icons)
+		req.r.udiag_show |= UDIAG_SHOW_ICONS;
 	if (sendto(nl, &req, sizeof(req), 0, (struct sockaddr *)&nladdr, sizeof(nladdr)) < 0)
 		return -errno;
 	do
@@ -124,7 +132,7 @@ int unix_diag_get(int nl, uint64_t ino, struct unix_diag_info *out)
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return -errno;
-	if (!NLMSG_OK(h, (size_t)n))
+	if (!NLMSG_OK(h, (size_t)n) || n == sizeof(buf))
 		return -EBADMSG;
 	if (h->nlmsg_type == NLMSG_ERROR) {
 		const struct nlmsgerr *e = NLMSG_DATA(h);

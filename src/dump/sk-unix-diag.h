@@ -6,11 +6,13 @@
 #ifndef LMIG_DUMP_SK_UNIX_DIAG_H
 #define LMIG_DUMP_SK_UNIX_DIAG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
 #define UNIX_DIAG_NAME_MAX	108	/* sun_path */
+#define UNIX_DIAG_ICONS_MAX	64	/* connections not yet accepted, described */
 
 struct unix_diag_info {
 	uint64_t ino;
@@ -24,6 +26,9 @@ struct unix_diag_info {
 	uint32_t vfs_dev;
 	/* Listening: connections not yet accepted and the backlog; else bytes queued. */
 	uint32_t rqueue, wqueue;
+	/* Listening, asked with icons: the first of those connections' sockets, in accept order. */
+	uint32_t icons[UNIX_DIAG_ICONS_MAX];
+	size_t nr_icons;		/* how many the kernel listed (may exceed the array) */
 };
 
 /*
@@ -32,7 +37,10 @@ struct unix_diag_info {
  */
 int unix_diag_open(pid_t pid);
 
-/* The socket with inode ino: 0, -ENOENT when there is none, or -errno. */
-int unix_diag_get(int nl, uint64_t ino, struct unix_diag_info *out);
+/*
+ * The socket with inode ino (with icons: and the sockets waiting in its
+ * accept queue): 0, -ENOENT when there is none, or -errno.
+ */
+int unix_diag_get(int nl, uint64_t ino, bool icons, struct unix_diag_info *out);
 
 #endif

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -32,6 +33,7 @@ struct unix_rec {
 	UnixSkOpts o;
 	uint8_t name[UNIX_DIAG_NAME_MAX];
 	ProtobufCBinaryData *queue;	/* e.queue */
+	uint64_t pending[UNIX_DIAG_ICONS_MAX];	/* e.pending */
 };
 
 struct sk_unix_dump {
@@ -41,6 +43,10 @@ struct sk_unix_dump {
 	uint64_t *tree_inos;		/* every socket held by a process of the tree, sorted */
 	size_t nr_tree_inos;
 	bool tree_read;
+	/* The sockets whose connections wait in the accept queues of the tree's listeners, sorted. */
+	uint64_t *waiting;
+	size_t nr_waiting;
+	bool waiting_read;
 	struct unix_rec **recs;
 	size_t nr_recs;
 };
@@ -169,6 +175,64 @@ static bool in_tree(const struct sk_unix_dump *d, uint64_t ino)
 	return bsearch(&ino, d->tree_inos, d->nr_tree_inos, sizeof(ino), cmp_u64) != NULL;
 }
 
+/* The clients of the tree's listeners that wait in their accept queues. */
+static int read_waiting(struct sk_unix_dump *d)
+{
+	size_t cap = 0;
+
+	if (d->waiting_read)
+		return 0;
+	for (size_t i = 0; i < d->nr_tree_inos; i++) {
+		struct unix_diag_info di;
+
+		if (unix_diag_get(d->nl, d->tree_inos[i], true, &di) || di.state != TCP_LISTEN)
+			continue;
+		for (size_t j = 0; j < di.nr_icons && j < UNIX_DIAG_ICONS_MAX; j++) {
+			if (d->nr_waiting == cap) {
+				size_t ncap = cap ? cap * 2 : 16;
+				uint64_t *n = realloc(d->waiting, ncap * sizeof(*n));
+
+				if (!n)
+					return -ENOMEM;
+				d->waiting = n;
+				cap = ncap;
+			}
+			d->waiting[d->nr_waiting++] = di.icons[j];
+		}
+	}
+	qsort(d->waiting, d->nr_waiting, sizeof(uint64_t), cmp_u64);
+	d->waiting_read = true;
+	return 0;
+}
+
+static bool is_waiting(const struct sk_unix_dump *d, uint64_t ino)
+{
+	return bsearch(&ino, d->waiting, d->nr_waiting, sizeof(ino), cmp_u64) != NULL;
+}
+
+/*
+ * A listener's accept queue, as the clients of the tree that wait there
+ * (into pending[], in accept order): NULL, or why it cannot be restored.
+ */
+static const char *read_pending(struct sk_unix_dump *d, const struct unix_diag_info *di,
+				uint64_t *pending)
+{
+	if (di->nr_icons > UNIX_DIAG_ICONS_MAX)
+		return "more than lmig describes";
+	/* The kernel lists the clients; what a client sent is still charged to it (wqueue). */
+	for (size_t i = 0; i < di->nr_icons; i++) {
+		struct unix_diag_info c;
+
+		if (!di->icons[i] || !in_tree(d, di->icons[i]) ||
+		    unix_diag_get(d->nl, di->icons[i], false, &c))
+			return "one from outside the dumped tree";
+		if (c.wqueue)
+			return "one with bytes already sent on it";
+		pending[i] = di->icons[i];
+	}
+	return NULL;
+}
+
 static int getint(int fd, int level, int name, int *v)
 {
 	socklen_t len = sizeof(*v);
@@ -182,19 +246,52 @@ static bool needs_bind(const struct unix_diag_info *di)
 	return di->name_len && !(di->type != SOCK_DGRAM && di->state == TCP_ESTABLISHED);
 }
 
+/*
+ * A connection not yet accepted: the kernel names no peer (the socket
+ * waiting in the accept queue has no inode), and, unlike a connection
+ * whose peer was closed, it is not shut down both ways.
+ */
+static bool waits_to_be_accepted(const struct unix_diag_info *di)
+{
+	return di->type != SOCK_DGRAM && di->state == TCP_ESTABLISHED && !di->peer_ino &&
+	       (di->shutdown & 3) != 3;
+}
+
+/* The address a connected socket's peer has: its listener's. */
+static void peer_name(int lfd, char *buf, size_t size)
+{
+	struct sockaddr_un sa;
+	socklen_t len = sizeof(sa);
+
+	if (getpeername(lfd, (struct sockaddr *)&sa, &len) == 0 &&
+	    len > offsetof(struct sockaddr_un, sun_path))
+		name_str((const uint8_t *)sa.sun_path, len - offsetof(struct sockaddr_un, sun_path),
+			 buf, size);
+	else
+		snprintf(buf, size, "an unnamed socket");
+}
+
 /* What lmig cannot restore, named in one line. */
-static int refuse(struct sk_unix_dump *d, const struct dump_ctx *ctx, int fd,
-		  const struct unix_diag_info *di)
+static int refuse(struct sk_unix_dump *d, const struct dump_ctx *ctx, int fd, int lfd,
+		  const struct unix_diag_info *di, uint64_t *pending)
 {
 	struct unix_diag_info peer;
 	struct sk_label l;
 	char pname[UNIX_DIAG_NAME_MAX * 2];
+	const char *why;
 	int ret;
 
-	if (di->state == TCP_LISTEN && di->rqueue) {
-		pr_err("pid %d: fd %d: %s has %u connection%s not yet accepted by the process: lmig cannot put them back in its queue",
-		       (int)ctx->pid, fd, label(di, &l), di->rqueue, di->rqueue > 1 ? "s" : "");
-		return -ENOTSUP;
+	if (di->state == TCP_LISTEN && di->nr_icons) {
+		ret = read_tree_sockets(d, ctx);
+		if (ret)
+			return ret;
+		why = read_pending(d, di, pending);
+		if (why) {
+			pr_err("pid %d: fd %d: %s has %zu connection%s not yet accepted by the process, %s: lmig cannot put %s back in its queue",
+			       (int)ctx->pid, fd, label(di, &l), di->nr_icons,
+			       di->nr_icons > 1 ? "s" : "", why, di->nr_icons > 1 ? "them" : "it");
+			return -ENOTSUP;
+		}
 	}
 	if (di->state != TCP_LISTEN && di->state != TCP_ESTABLISHED && di->state != TCP_CLOSE) {
 		pr_err("pid %d: fd %d: %s is in state %u (connecting): not supported", (int)ctx->pid,
@@ -206,16 +303,26 @@ static int refuse(struct sk_unix_dump *d, const struct dump_ctx *ctx, int fd,
 		       fd, label(di, &l));
 		return -ENOTSUP;
 	}
-	if (!di->peer_ino)
-		return 0;
-	ret = read_tree_sockets(d, ctx);
-	if (ret || in_tree(d, di->peer_ino))
-		return ret;
-	if (unix_diag_get(d->nl, di->peer_ino, &peer) == 0 && peer.name_len)
-		name_str(peer.name, peer.name_len, pname, sizeof(pname));
-	else
-		snprintf(pname, sizeof(pname), "an unnamed socket (inode %llu)",
-			 (unsigned long long)di->peer_ino);
+	if (waits_to_be_accepted(di)) {
+		/* The listener's record names it, when the listener is the tree's. */
+		ret = read_tree_sockets(d, ctx);
+		if (!ret)
+			ret = read_waiting(d);
+		if (ret || is_waiting(d, di->ino))
+			return ret;
+		peer_name(lfd, pname, sizeof(pname));
+	} else {
+		if (!di->peer_ino)
+			return 0;
+		ret = read_tree_sockets(d, ctx);
+		if (ret || in_tree(d, di->peer_ino))
+			return ret;
+		if (unix_diag_get(d->nl, di->peer_ino, false, &peer) == 0 && peer.name_len)
+			name_str(peer.name, peer.name_len, pname, sizeof(pname));
+		else
+			snprintf(pname, sizeof(pname), "an unnamed socket (inode %llu)",
+				 (unsigned long long)di->peer_ino);
+	}
 	pr_err("pid %d: fd %d: %s is connected to %s, which no process of the dumped tree holds (a peer outside it, or a connection not yet accepted): not supported",
 	       (int)ctx->pid, fd, label(di, &l), pname);
 	return -ENOTSUP;
@@ -537,15 +644,19 @@ int sk_unix_describe(struct dump_ctx *ctx, struct sk_unix_dump **dp, int fd, Fil
 		ret = -errno;
 		goto out;
 	}
-	ret = unix_diag_get((*dp)->nl, st.st_ino, &di);
+	ret = unix_diag_get((*dp)->nl, st.st_ino, true, &di);
 	if (ret) {
 		pr_err_rc(ret, "pid %d: fd %d: unix socket (inode %llu): sock_diag cannot describe it",
 			  (int)ctx->pid, fd, (unsigned long long)st.st_ino);
 		goto out;
 	}
-	ret = refuse(*dp, ctx, fd, &di);
+	ret = add_rec(*dp, &r);
 	if (!ret)
-		ret = add_rec(*dp, &r);
+		ret = refuse(*dp, ctx, fd, lfd, &di, r->pending);
+	if (!ret && di.state == TCP_LISTEN) {
+		r->e.n_pending = di.nr_icons;
+		r->e.pending = r->pending;
+	}
 	if (!ret)
 		ret = read_socket(r, lfd, ctx, fd, &di);
 	if (ret)
@@ -571,6 +682,7 @@ void sk_unix_dump_free(struct sk_unix_dump *d)
 	}
 	free(d->recs);
 	free(d->tree_inos);
+	free(d->waiting);
 	if (d->nl >= 0)
 		close(d->nl);
 	if (d->pidfd >= 0)

@@ -12,8 +12,10 @@
  * Refused, with -ENOTSUP after one error line naming the pid, fd and
  * socket: a socket connected to one that no process of the dumped tree
  * holds (a daemon's, such as /dev/log or a D-Bus bus; the line names the
- * peer by its address), a listener with connections not yet accepted,
- * file descriptors in flight in a queue, a name bound to a relative path.
+ * peer by its address), a listener with connections not yet accepted
+ * that come from outside the tree or already carry bytes (those from
+ * sockets of the tree are restored, in order), file descriptors in
+ * flight in a queue, a name bound to a relative path.
  */
 #ifndef LMIG_DUMP_SK_UNIX_H
 #define LMIG_DUMP_SK_UNIX_H

@@ -26,6 +26,7 @@ struct usk {
 	int far;			/* the far end of a pair whose peer was gone: closed at the end */
 	struct usk *pair;		/* made by socketpair() with this one */
 	ino_t file_ino;			/* bound to a path: the socket file bind() made */
+	struct usk *waits_on;		/* a listener whose accept queue it waits in */
 };
 
 struct sk_unix_rst {
@@ -104,6 +105,21 @@ static int collect(struct restore_ctx *ctx, struct sk_unix_rst *u)
 		u->sk = n;
 		n[u->nr++] = (struct usk){ .e = fe->unix_sk, .fd = -1, .far = -1 };
 	}
+	for (size_t i = 0; i < u->nr; i++) {
+		const UnixSkEntry *e = u->sk[i].e;
+
+		for (size_t j = 0; j < e->n_pending; j++) {
+			struct usk *c = find(u, e->pending[j]);
+			struct sk_label l;
+
+			if (!c) {
+				pr_err("%s: a connection waiting in its accept queue comes from a socket (inode %llu) that is not in the images",
+				       label(e, &l), (unsigned long long)e->pending[j]);
+				return -EINVAL;
+			}
+			c->waits_on = &u->sk[i];
+		}
+	}
 	return 0;
 }
 
@@ -124,7 +140,9 @@ static int make_socket(struct sk_unix_rst *u, struct usk *s, const char **what)
 
 	if (s->fd >= 0)
 		return 0;
-	if (e->has_peer_ino && !p) {
+	if (s->waits_on)
+		pair = false;
+	else if (e->has_peer_ino && !p) {
 		*what = "its peer is not in the images";
 		return -ENOENT;
 	}
@@ -183,6 +201,24 @@ static int bind_name(struct usk *s, const char **what)
 	if (e->state == TCP_LISTEN) {
 		*what = "cannot listen";
 		if (listen(s->fd, e->has_backlog ? (int)e->backlog : SOMAXCONN))
+			return -errno;
+	}
+	return 0;
+}
+
+/* A listener's accept queue: its clients connect again, in the order they waited. */
+static int connect_waiting(struct sk_unix_rst *u, struct usk *s, const char **what)
+{
+	struct sockaddr_un sa;
+	socklen_t len;
+
+	*what = "cannot queue the connections that waited to be accepted";
+	if (make_addr(s->e, &sa, &len))
+		return -EINVAL;
+	for (size_t i = 0; i < s->e->n_pending; i++) {
+		struct usk *c = find(u, s->e->pending[i]);
+
+		if (connect(c->fd, (struct sockaddr *)&sa, len))
 			return -errno;
 	}
 	return 0;
@@ -381,6 +417,8 @@ static int run_step(struct sk_unix_rst *u, struct usk *s, enum step step, const 
 	case BIND:
 		return needs_bind(e) ? bind_name(s, what) : 0;
 	case CONNECT:
+		if (e->n_pending)
+			return connect_waiting(u, s, what);
 		return e->type == SOCK_DGRAM && e->has_peer_ino && !s->pair ? connect_peer(u, s, what) : 0;
 	case REFILL:
 		return refill(u, s, what);

@@ -14,7 +14,8 @@
  *     far end closed once the queue is in (a datagram socket whose peer
  *     was closed comes back unconnected);
  *   listening: bound (a stale socket file at the path is removed first,
- *     only if it is a socket) and listen(backlog);
+ *     only if it is a socket) and listen(backlog); the sockets whose
+ *     connections waited in its accept queue connect again, in order;
  *   datagram sockets: bound to their name, connected to their peer's;
  *   then each receive queue written back from its peer (a bound datagram
  *   socket without one: from a socket made for the purpose), then the

@@ -8,7 +8,9 @@
  *     read() on one end, is pinged through the other after the restore
  *     and answers (one socket in both processes, not two);
  *   - a listening stream socket bound to a path and one to an abstract
- *     name: a client connects after the restore and is accepted;
+ *     name: a client connects after the restore and is accepted; two
+ *     clients that connected before the dump, not yet accepted, are
+ *     accepted first, in their order;
  *   - a datagram socket bound to a path with two datagrams queued (one
  *     from an unconnected socket, one from a socket connected to it),
  *     which then receives from both again;
@@ -160,7 +162,7 @@ int main(void)
 {
 	static char big[60000];
 	int st[2], dg[2], sp[2], sh[2], shared[2], dead[2], lpath, labs, dbound, sender, logc;
-	int full[2], gone, gonec, sndbuf, status;
+	int full[2], gone, gonec, wait1, wait2, sndbuf, status;
 	struct sockaddr_un gsa;
 	socklen_t gsalen;
 	size_t full_len = 0;
@@ -223,6 +225,12 @@ int main(void)
 	labs = bound(SOCK_STREAM, abs_name, 1);
 	if (listen(lpath, 5) || listen(labs, 5))
 		cr_fail_errno("listen");
+	salen = addr(&sa, "listen.sock", 0);
+	wait1 = socket(AF_UNIX, SOCK_STREAM, 0);
+	wait2 = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (wait1 < 0 || wait2 < 0 || connect(wait1, (struct sockaddr *)&sa, salen) ||
+	    connect(wait2, (struct sockaddr *)&sa, salen))
+		cr_fail_errno("connect clients that wait to be accepted");
 	dbound = bound(SOCK_DGRAM, "dgram.sock", 0);
 	sender = socket(AF_UNIX, SOCK_DGRAM, 0);
 	salen = addr(&sa, "dgram.sock", 0);
@@ -279,6 +287,17 @@ int main(void)
 	if (send(sh[0], "x", 1, MSG_NOSIGNAL) != -1 || errno != EPIPE)
 		cr_fail("shut pair: writing on the shut-down side did not fail with EPIPE");
 
+	for (int i = 0; i < 2; i++) {
+		int a = accept(lpath, NULL, NULL);
+
+		if (a < 0)
+			cr_fail_errno("accept a client that waited");
+		send_exact(i ? wait2 : wait1, i ? "two" : "one", 3, "waiting client");
+		expect(a, i ? "two" : "one", 3, "accepted a client that waited (in its order)");
+		send_exact(a, "ok", 2, "accepted a client that waited");
+		expect(i ? wait2 : wait1, "ok", 2, "waiting client");
+		close(a);
+	}
 	check_accepts(lpath, "listen.sock", 0);
 	check_accepts(labs, abs_name, 1);
 	expect(dbound, "first", 5, "bound dgram");

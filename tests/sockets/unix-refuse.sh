@@ -5,7 +5,8 @@
 # still talking to the daemon, the bytes the daemon had queued to it
 # still there. Refused the same way, naming the socket: file descriptors
 # in flight in a queue (SCM_RIGHTS sent, not yet received), a listener
-# with a connection not yet accepted.
+# with a connection not yet accepted that already carries bytes, a
+# connection waiting in the accept queue of a listener outside the tree.
 . "$top_srcdir/tests/sockets/lib.sh"
 sk_init unix-refuse
 command -v python3 >/dev/null || { echo "SKIP: no python3"; exit 77; }
@@ -106,9 +107,29 @@ l.bind(sys.argv[1] + "/pending.sock")
 l.listen(4)
 c = socket.socket(socket.AF_UNIX)
 c.connect(sys.argv[1] + "/pending.sock")
+c.send(b"hello")
 open(sys.argv[1] + "/pending.ready", "w").write("READY\n")
 time.sleep(60)
-' "unix stream socket $work/pending.sock \(listening\) has 1 connection not yet accepted by the process"
+' "unix stream socket $work/pending.sock \(listening\) has 1 connection not yet accepted by the process, one with bytes already sent on it"
+
+# A client waiting in the accept queue of a listener outside the tree.
+python3 -c '
+import socket, sys, time
+l = socket.socket(socket.AF_UNIX)
+l.bind(sys.argv[1] + "/never.sock")
+l.listen(4)
+open(sys.argv[1] + "/never.ready", "w").write("READY\n")
+time.sleep(60)
+' "$work" </dev/null >"$work/never.log" 2>&1 &
+clients="$clients $!"
+sk_wait_file "$work/never.ready" 10 || sk_fail "the outside listener did not start"
+refused waiting '
+import socket, sys, time
+c = socket.socket(socket.AF_UNIX)
+c.connect(sys.argv[1] + "/never.sock")
+open(sys.argv[1] + "/waiting.ready", "w").write("READY\n")
+time.sleep(60)
+' "unix stream socket \(unnamed\) is connected to $work/never.sock, which no process of the dumped tree holds"
 
 echo "PASS unix-refuse: a socket connected to a daemon outside the tree is refused by name (exit 3), the process unharmed; fds in flight and an unaccepted connection too"
 exit 0
