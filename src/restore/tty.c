@@ -199,6 +199,12 @@ void tty_job_stopped(struct restore_ctx *ctx, pid_t root)
 {
 	pid_t job = getpgid(root);
 
+	/*
+	 * Only a stop of the job we gave the foreground is passed on: one in
+	 * lmig's own group stopped lmig too (and it has been continued since).
+	 */
+	if (!ctx->tty || !ctx->tty->fg_given)
+		return;
 	tty_take_foreground(ctx);
 	/* Stopped until the shell continues us (in an orphaned group this does nothing). */
 	raise(SIGTSTP);

@@ -55,7 +55,8 @@ void tty_take_foreground(struct restore_ctx *ctx);
  * foreground back and stops itself, so that the shell that ran it sees
  * a stopped job and takes the terminal. Once lmig is continued (fg or
  * bg), the job is given the foreground again if lmig has it, and
- * continued. Returns when both run again.
+ * continued. Returns when both run again. Nothing is done unless the
+ * job had the foreground from lmig (tty_give_foreground()).
  */
 void tty_job_stopped(struct restore_ctx *ctx, pid_t root);
 
