@@ -19,3 +19,4 @@ liblmig_a_SOURCES += %reldir%/mqueue.c %reldir%/mqueue.h
 liblmig_a_SOURCES += %reldir%/tty.c %reldir%/tty.h
 liblmig_a_SOURCES += %reldir%/file-share.c %reldir%/file-share.h
 liblmig_a_SOURCES += %reldir%/precopy-tree.c
+liblmig_a_SOURCES += %reldir%/sk-unix-queue.c %reldir%/sk-unix-queue.h

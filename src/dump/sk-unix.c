@@ -15,24 +15,17 @@
 #include <unistd.h>
 
 #include "log.h"
-#include "image/image.h"
 #include "dump/dump.h"
 #include "dump/sk-unix.h"
 #include "dump/sk-unix-diag.h"
-
-/* The most queued data one socket may carry in its record. */
-#define QUEUE_MAX		(IMG_MAX_RECORD / 2)
-/* First buffer for one peek; a larger datagram grows it. */
-#define PEEK_CHUNK		(64 * 1024)
-/* Room for the most fds one SCM_RIGHTS message carries (SCM_MAX_FD). */
-#define FDS_IN_FLIGHT_MAX	253
+#include "dump/sk-unix-queue.h"
 
 /* One socket record and the buffers it points to. */
 struct unix_rec {
 	UnixSkEntry e;
 	UnixSkOpts o;
 	uint8_t name[UNIX_DIAG_NAME_MAX];
-	ProtobufCBinaryData *queue;	/* e.queue */
+	struct unix_queue queue;	/* e.queue */
 	uint64_t pending[UNIX_DIAG_ICONS_MAX];	/* e.pending */
 };
 
@@ -375,140 +368,6 @@ static void read_file(struct unix_rec *r, pid_t pid, const struct unix_diag_info
 	r->e.file_gid = st.st_gid;
 }
 
-static int push_msg(struct unix_rec *r, const uint8_t *data, size_t len)
-{
-	ProtobufCBinaryData *q = realloc(r->queue, (r->e.n_queue + 1) * sizeof(*q));
-	uint8_t *copy = malloc(len ? len : 1);
-
-	if (q)
-		r->queue = r->e.queue = q;
-	if (!q || !copy) {
-		free(copy);
-		return -ENOMEM;
-	}
-	memcpy(copy, data, len);
-	q[r->e.n_queue].data = copy;
-	q[r->e.n_queue].len = len;
-	r->e.n_queue++;
-	return 0;
-}
-
-/* SCM_RIGHTS in what a peek gave: the fds we got are closed; true when there were any. */
-static bool fds_in_flight(struct msghdr *mh)
-{
-	bool found = (mh->msg_flags & MSG_CTRUNC) != 0;
-
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
-		size_t n;
-
-		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-			continue;
-		found = true;
-		n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		for (size_t i = 0; i < n; i++) {
-			int fd;
-
-			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-			close(fd);
-		}
-	}
-	return found;
-}
-
-/*
- * The receive queue, peeked from offset 0 on: a stream's bytes into one
- * record, each datagram or packet into its own. The caller puts
- * SO_PEEK_OFF back.
- */
-static int peek_queue(struct unix_rec *r, int lfd, const struct unix_diag_info *di,
-		      const char **what)
-{
-	union {
-		char buf[CMSG_SPACE(sizeof(int) * FDS_IN_FLIGHT_MAX)];
-		struct cmsghdr align;
-	} ctl;
-	size_t cap = PEEK_CHUNK, off = 0, total = 0;
-	uint8_t *buf = malloc(cap);
-	bool stream = di->type == SOCK_STREAM;
-	int zero = 0, ret = 0;
-
-	*what = "cannot read its queue";
-	if (!buf)
-		return -ENOMEM;
-	if (setsockopt(lfd, SOL_SOCKET, SO_PEEK_OFF, &zero, sizeof(zero))) {
-		ret = -errno;
-		goto out;
-	}
-	for (;;) {
-		struct iovec iov = { buf + (stream ? total : 0), cap - (stream ? total : 0) };
-		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf,
-				     .msg_controllen = sizeof(ctl.buf) };
-		/* MSG_TRUNC: a datagram's whole length, even when larger than the buffer. */
-		ssize_t n = recvmsg(lfd, &mh, MSG_PEEK | MSG_DONTWAIT | MSG_CMSG_CLOEXEC |
-				    (stream ? 0 : MSG_TRUNC));
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno == EAGAIN)
-			break;
-		if (n < 0) {
-			ret = -errno;
-			goto out;
-		}
-		if (fds_in_flight(&mh)) {
-			*what = "has file descriptors in flight in its queue: not supported";
-			ret = -ENOTSUP;
-			goto out;
-		}
-		/* A stream at its end; a datagram socket shut down for reading with nothing left. */
-		if (n == 0 && (stream || (di->shutdown & 1)))
-			break;
-		if (!stream && (size_t)n > cap) {
-			/* Larger than the buffer: peek it again, whole. */
-			int at = (int)off;
-			uint8_t *nb = realloc(buf, (size_t)n);
-
-			if (!nb) {
-				ret = -ENOMEM;
-				goto out;
-			}
-			buf = nb;
-			cap = (size_t)n;
-			if (setsockopt(lfd, SOL_SOCKET, SO_PEEK_OFF, &at, sizeof(at))) {
-				ret = -errno;
-				goto out;
-			}
-			continue;
-		}
-		total += (size_t)n;
-		off += (size_t)n;
-		if (total > QUEUE_MAX) {
-			*what = "has more queued data than an image record holds";
-			ret = -EFBIG;
-			goto out;
-		}
-		if (!stream) {
-			ret = push_msg(r, buf, (size_t)n);
-			if (ret)
-				goto out;
-		} else if (total == cap) {
-			uint8_t *nb = realloc(buf, cap * 2);
-
-			if (!nb) {
-				ret = -ENOMEM;
-				goto out;
-			}
-			buf = nb;
-			cap *= 2;
-		}
-	}
-	if (stream && total)
-		ret = push_msg(r, buf, total);
-out:
-	free(buf);
-	return ret;
-}
-
 static void fill_entry(struct unix_rec *r, const struct unix_diag_info *di, int lfd)
 {
 	UnixSkEntry *e = &r->e;
@@ -592,7 +451,7 @@ static int add_rec(struct sk_unix_dump *d, struct unix_rec **out)
 	return 0;
 }
 
-/* Reads the socket under lfd into r: SO_PEEK_OFF is the target's again on return. */
+/* Reads the socket under lfd into r, leaving it as it was. */
 static int read_socket(struct unix_rec *r, int lfd, const struct dump_ctx *ctx, int fd,
 		       const struct unix_diag_info *di)
 {
@@ -605,13 +464,9 @@ static int read_socket(struct unix_rec *r, int lfd, const struct dump_ctx *ctx, 
 		read_file(r, ctx->pid, di);
 	if (di->state == TCP_LISTEN)
 		return 0;
-	ret = peek_queue(r, lfd, di, &what);
-	if (r->o.has_peek_off &&
-	    setsockopt(lfd, SOL_SOCKET, SO_PEEK_OFF, &r->o.peek_off, sizeof(r->o.peek_off))) {
-		pr_perror("pid %d: fd %d: %s: cannot put its SO_PEEK_OFF back to %d",
-			  (int)ctx->pid, fd, label(di, &l), r->o.peek_off);
-		return ret ? ret : -EIO;
-	}
+	ret = unix_queue_peek(lfd, di->type, di->shutdown & 1, &r->queue, &what);
+	r->e.queue = r->queue.msgs;
+	r->e.n_queue = r->queue.nr;
 	if (ret == -ENOTSUP)
 		pr_err("pid %d: fd %d: %s %s", (int)ctx->pid, fd, label(di, &l), what);
 	else if (ret)
@@ -675,9 +530,7 @@ void sk_unix_dump_free(struct sk_unix_dump *d)
 	for (size_t i = 0; i < d->nr_recs; i++) {
 		struct unix_rec *r = d->recs[i];
 
-		for (size_t j = 0; j < r->e.n_queue; j++)
-			free(r->queue[j].data);
-		free(r->queue);
+		unix_queue_free(&r->queue);
 		free(r);
 	}
 	free(d->recs);
