@@ -20,6 +20,8 @@
  *     other: the bytes, then EOF;
  *   - a stream pair filled until a write would block (hundreds of KiB
  *     queued in one direction), every byte back in order;
+ *   - a stream socket peeked by the program under SO_PEEK_OFF: its offset
+ *     (which lmig's own peek moves and puts back) and its queue as left;
  *   - options: O_NONBLOCK, SO_PASSCRED, SO_SNDBUF, SO_RCVTIMEO.
  */
 #define _GNU_SOURCE
@@ -162,7 +164,7 @@ int main(void)
 {
 	static char big[60000];
 	int st[2], dg[2], sp[2], sh[2], shared[2], dead[2], lpath, labs, dbound, sender, logc;
-	int full[2], gone, gonec, wait1, wait2, sndbuf, status;
+	int full[2], gone, gonec, wait1, wait2, pk[2], sndbuf, status;
 	struct sockaddr_un gsa;
 	socklen_t gsalen;
 	size_t full_len = 0;
@@ -181,7 +183,8 @@ int main(void)
 	if (socketpair(AF_UNIX, SOCK_STREAM, 0, st) || socketpair(AF_UNIX, SOCK_DGRAM, 0, dg) ||
 	    socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sp) || socketpair(AF_UNIX, SOCK_STREAM, 0, sh) ||
 	    socketpair(AF_UNIX, SOCK_STREAM, 0, shared) || socketpair(AF_UNIX, SOCK_STREAM, 0, dead) ||
-	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, full))
+	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, full) ||
+	    socketpair(AF_UNIX, SOCK_STREAM, 0, pk))
 		cr_fail_errno("socketpair");
 	send_exact(st[0], "from 0 to 1", 11, "stream 0");
 	send_exact(st[1], "from 1 to 0, longer", 19, "stream 1");
@@ -214,6 +217,10 @@ int main(void)
 	}
 	send_exact(dead[1], "last words", 10, "dead pair");
 	close(dead[1]);
+	send_exact(pk[0], "0123456789", 10, "peeked pair");
+	if (setsockopt(pk[1], SOL_SOCKET, SO_PEEK_OFF, &(int){ 3 }, sizeof(int)) ||
+	    recv(pk[1], big, 2, MSG_PEEK) != 2)
+		cr_fail_errno("peek under SO_PEEK_OFF");
 	gone = bound(SOCK_DGRAM, "gone.sock", 0);
 	gsalen = addr(&gsa, "gone.sock", 0);
 	gonec = socket(AF_UNIX, SOCK_DGRAM, 0);
@@ -326,6 +333,11 @@ int main(void)
 		got += want;
 	}
 	expect_empty(full[1], "full pair");
+	if (getint(pk[1], SO_PEEK_OFF) != 5)
+		cr_fail("SO_PEEK_OFF %d, want 5", getint(pk[1], SO_PEEK_OFF));
+	if (recv(pk[1], big, 2, MSG_PEEK) != 2 || memcmp(big, "56", 2))
+		cr_fail("peeked pair: the next peek is not \"56\"");
+	expect(pk[1], "0123456789", 10, "peeked pair");
 	if (access(gsa.sun_path, F_OK) == 0)
 		cr_fail("%s exists again", gsa.sun_path);
 	expect(gone, "x", 1, "socket whose path is gone");
