@@ -11,6 +11,7 @@
 #include "log.h"
 #include "image/image.h"
 #include "dump/dump.h"
+#include "dump/file-share.h"
 #include "dump/ipc.h"
 #include "dump/sk-inet.h"
 
@@ -144,6 +145,7 @@ int dump_tree(struct dump_ctx *ctxs, const struct seized_tree *tree)
 {
 	struct dump_ctx *root = &ctxs[0];
 	struct img *files = NULL;
+	struct file_share shares = { 0 };
 	uint32_t next_id = 1;
 	int ret, cret;
 
@@ -156,6 +158,7 @@ int dump_tree(struct dump_ctx *ctxs, const struct seized_tree *tree)
 		if (tree->p[i].zombie)
 			continue;
 		c->files_img = files;
+		c->shares = &shares;
 		c->next_file_id = next_id;
 		ret = dump_process(c);
 		next_id = c->next_file_id;
@@ -164,6 +167,7 @@ int dump_tree(struct dump_ctx *ctxs, const struct seized_tree *tree)
 		root->pages_zero += i ? c->pages_zero : 0;
 	}
 	cret = img_close(files);
+	file_share_free(&shares);
 	if (!ret)
 		ret = cret;
 	if (!ret)

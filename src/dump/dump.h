@@ -72,6 +72,7 @@ struct dump_ctx {
 	uint32_t next_file_id;		/* files.img ids, from 1 */
 	struct img *files_img;		/* files.img of a whole tree, or NULL: dump_files() opens its own */
 	const struct seized_tree *tree;	/* the tree being dumped, or NULL: ctx's process alone */
+	struct file_share *shares;	/* the tree's files dumped so far (file-share.h), or NULL */
 	uint64_t freeze_ns;		/* CLOCK_REALTIME when every thread was stopped */
 	uint64_t pages_saved, pages_zero;
 	/*

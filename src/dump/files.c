@@ -428,8 +428,8 @@ static int dump_one_fd(struct files_dump *d, int fd)
 
 	id = find_dup(d, f);
 	/* Or a description a process dumped before holds too (opened before a fork). */
-	if (!id && (ret = file_share_find(d->ctx, fd, &f->st, f->link, &id)) < 0)
-		goto out;
+	if (!id)
+		file_share_find(d->ctx, fd, &f->st, f->link, &id);
 	if (!id) {
 		id = d->ctx->next_file_id++;
 		fe.id = id;
@@ -441,6 +441,8 @@ static int dump_one_fd(struct files_dump *d, int fd)
 			goto out;
 	}
 	ret = remember_fd(d, f, id);
+	if (!ret)
+		ret = file_share_note(d->ctx, fd, &f->st, f->link, id);
 	if (ret)
 		goto out;
 	fde.fd = fd;

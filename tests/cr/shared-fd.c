@@ -1,8 +1,13 @@
 /*
- * One open file description shared by parent and child (a file opened
- * before fork): after restore a write by the child moves the position
- * the parent sees, as it did before. The child waits on a pipe for the
- * parent's go, writes two bytes at the shared position and exits.
+ * Open file descriptions shared between processes (files opened before
+ * fork) stay shared after restore: a write by one moves the position the
+ * others see.
+ *   f1: held by the parent and child 1; child 1 writes, the parent's
+ *       position moves.
+ *   f2: unlinked (its content in the image), opened by the parent, which forks children 2 and 3 and closes
+ *       it: the siblings share it without the parent; child 2 writes,
+ *       child 3 checks its position moved.
+ * Each child waits on a pipe for the parent's go.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -13,19 +18,14 @@
 
 #include "crtest.h"
 
-int main(void)
-{
-	char path[] = "/tmp/lmig-shared-fd.XXXXXX", buf[16];
-	int fd, go[2], status;
-	pid_t pid;
-	off_t pos;
+enum act { WRITE_AB, EXPECT_POS_2 };
 
-	cr_init();
-	fd = mkstemp(path);
-	if (fd < 0)
-		cr_fail_errno("mkstemp");
-	if (write(fd, "0123456789", 10) != 10 || lseek(fd, 3, SEEK_SET) != 3)
-		cr_fail_errno("write");
+/* A child that waits for its go, then acts on fd; its exit code says how it went. */
+static pid_t spawn(int fd, enum act act, int *go_wr)
+{
+	int go[2];
+	pid_t pid;
+
 	if (pipe(go))
 		cr_fail_errno("pipe");
 	pid = fork();
@@ -39,26 +39,72 @@ int main(void)
 		do
 			n = read(go[0], &c, 1);
 		while (n < 0 && errno == EINTR);
-		/* EOF: the parent is gone without a go. */
-		_exit(n == 1 && write(fd, "AB", 2) == 2 ? 0 : 1);
+		if (n != 1)	/* EOF: the parent is gone without a go */
+			_exit(2);
+		if (act == WRITE_AB)
+			_exit(write(fd, "AB", 2) == 2 ? 0 : 1);
+		_exit(lseek(fd, 0, SEEK_CUR) == 2 ? 0 : 1);
 	}
 	close(go[0]);
+	*go_wr = go[1];
+	return pid;
+}
+
+static void run(pid_t pid, int go_wr, const char *what)
+{
+	int status;
+
+	if (write(go_wr, "g", 1) != 1)
+		cr_fail_errno("%s: go", what);
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status))
+		cr_fail("%s: failed (status %#x)", what, status);
+}
+
+/* unlinked: the content is carried in the image (and nothing is left behind). */
+static int make_file(char *path, int unlinked)
+{
+	int fd = mkstemp(path);
+
+	if (fd < 0)
+		cr_fail_errno("mkstemp");
+	if (write(fd, "0123456789", 10) != 10)
+		cr_fail_errno("write");
+	if (unlinked)
+		unlink(path);
+	return fd;
+}
+
+int main(void)
+{
+	char p1[] = "/tmp/lmig-shared-fd.XXXXXX", p2[] = "/tmp/lmig-shared-fd.XXXXXX", buf[16];
+	int f1, f2, go1, go2, go3;
+	pid_t c1, c2, c3;
+	off_t pos;
+
+	cr_init();
+	f1 = make_file(p1, 0);
+	f2 = make_file(p2, 1);
+	if (lseek(f1, 3, SEEK_SET) != 3 || lseek(f2, 0, SEEK_SET) != 0)
+		cr_fail_errno("lseek");
+	c1 = spawn(f1, WRITE_AB, &go1);
+	c2 = spawn(f2, WRITE_AB, &go2);
+	c3 = spawn(f2, EXPECT_POS_2, &go3);
+	close(f2);
 	cr_ready();
 	cr_wait();
 
-	pos = lseek(fd, 0, SEEK_CUR);
+	pos = lseek(f1, 0, SEEK_CUR);
 	if (pos != 3)
-		cr_fail("the position is %lld, was 3", (long long)pos);
-	if (write(go[1], "g", 1) != 1)
-		cr_fail_errno("write to the child");
-	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status))
-		cr_fail("the child could not write");
-	pos = lseek(fd, 0, SEEK_CUR);
+		cr_fail("f1: the position is %lld, was 3", (long long)pos);
+	run(c1, go1, "child 1 writing to f1");
+	pos = lseek(f1, 0, SEEK_CUR);
 	if (pos != 5)
-		cr_fail("the child's write left the parent's position at %lld, not 5 "
+		cr_fail("f1: the child's write left the parent's position at %lld, not 5 "
 			"(the description is not shared)", (long long)pos);
-	if (pread(fd, buf, 10, 0) != 10 || memcmp(buf, "012AB56789", 10))
-		cr_fail("the file holds %.10s", buf);
-	unlink(path);
+	if (pread(f1, buf, 10, 0) != 10 || memcmp(buf, "012AB56789", 10))
+		cr_fail("f1 holds %.10s", buf);
+	run(c2, go2, "child 2 writing to f2");
+	run(c3, go3, "child 3 finding f2's position moved by its sibling");
+	unlink(p1);
 	cr_pass();
 }
