@@ -7,8 +7,8 @@
  *   - a pair held by this process and its child: the child blocks in
  *     read() on one end, is pinged through the other after the restore
  *     and answers (one socket in both processes, not two);
- *   - a listening stream socket bound to a path and one to an abstract
- *     name: a client connects after the restore and is accepted; two
+ *   - a listening stream socket bound to a path (its socket file with
+ *     mode 0604, owned by 65534:65534) and one to an abstract name: a client connects after the restore and is accepted; two
  *     clients that connected before the dump, not yet accepted, are
  *     accepted first, in their order;
  *   - a datagram socket bound to a path with two datagrams queued (one
@@ -233,6 +233,8 @@ int main(void)
 	if (listen(lpath, 5) || listen(labs, 5))
 		cr_fail_errno("listen");
 	salen = addr(&sa, "listen.sock", 0);
+	if (chmod(sa.sun_path, 0604) || chown(sa.sun_path, 65534, 65534))
+		cr_fail_errno("chmod/chown %s", sa.sun_path);
 	wait1 = socket(AF_UNIX, SOCK_STREAM, 0);
 	wait2 = socket(AF_UNIX, SOCK_STREAM, 0);
 	if (wait1 < 0 || wait2 < 0 || connect(wait1, (struct sockaddr *)&sa, salen) ||
@@ -304,6 +306,17 @@ int main(void)
 		send_exact(a, "ok", 2, "accepted a client that waited");
 		expect(i ? wait2 : wait1, "ok", 2, "waiting client");
 		close(a);
+	}
+	{
+		struct sockaddr_un lsa;
+		struct stat st;
+
+		addr(&lsa, "listen.sock", 0);
+		if (lstat(lsa.sun_path, &st) || !S_ISSOCK(st.st_mode))
+			cr_fail_errno("%s is not a socket file", lsa.sun_path);
+		if ((st.st_mode & 07777) != 0604 || st.st_uid != 65534 || st.st_gid != 65534)
+			cr_fail("%s: mode %o owner %u:%u, want 604 65534:65534", lsa.sun_path,
+				st.st_mode & 07777, st.st_uid, st.st_gid);
 	}
 	check_accepts(lpath, "listen.sock", 0);
 	check_accepts(labs, abs_name, 1);
