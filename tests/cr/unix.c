@@ -8,7 +8,8 @@
  *     read() on one end, is pinged through the other after the restore
  *     and answers (one socket in both processes, not two);
  *   - a listening stream socket bound to a path (its socket file with
- *     mode 0604, owned by 65534:65534) and one to an abstract name: a client connects after the restore and is accepted; two
+ *     mode 0604, owned by 65534:65534), one to an abstract name, a
+ *     seqpacket one: a client connects after the restore and is accepted; two
  *     clients that connected before the dump, not yet accepted, are
  *     accepted first, in their order;
  *   - a datagram socket bound to a path with two datagrams queued (one
@@ -117,11 +118,11 @@ static int bound(int type, const char *name, int abstract)
 	return fd;
 }
 
-static void check_accepts(int lfd, const char *name, int abstract)
+static void check_accepts(int lfd, int type, const char *name, int abstract)
 {
 	struct sockaddr_un sa;
 	socklen_t len = addr(&sa, name, abstract);
-	int c = socket(AF_UNIX, SOCK_STREAM, 0), a;
+	int c = socket(AF_UNIX, type, 0), a;
 
 	if (c < 0 || connect(c, (struct sockaddr *)&sa, len))
 		cr_fail_errno("connect to the listener %s%s", abstract ? "@" : "", name);
@@ -164,7 +165,8 @@ int main(void)
 {
 	static char big[60000];
 	int st[2], dg[2], sp[2], sh[2], shared[2], dead[2], lpath, labs, dbound, sender, logc;
-	int full[2], gone, gonec, wait1, wait2, pk[2], sndbuf, status;
+	int full[2], gone, gonec, wait1, wait2, pk[2], lseq, sndbuf, status;
+	char seq_name[64];
 	struct sockaddr_un gsa;
 	socklen_t gsalen;
 	size_t full_len = 0;
@@ -230,7 +232,9 @@ int main(void)
 
 	lpath = bound(SOCK_STREAM, "listen.sock", 0);
 	labs = bound(SOCK_STREAM, abs_name, 1);
-	if (listen(lpath, 5) || listen(labs, 5))
+	snprintf(seq_name, sizeof(seq_name), "lmig-cr-unix-seq-%d", (int)getpid());
+	lseq = bound(SOCK_SEQPACKET, seq_name, 1);
+	if (listen(lpath, 5) || listen(labs, 5) || listen(lseq, 5))
 		cr_fail_errno("listen");
 	salen = addr(&sa, "listen.sock", 0);
 	if (chmod(sa.sun_path, 0604) || chown(sa.sun_path, 65534, 65534))
@@ -318,8 +322,9 @@ int main(void)
 			cr_fail("%s: mode %o owner %u:%u, want 604 65534:65534", lsa.sun_path,
 				st.st_mode & 07777, st.st_uid, st.st_gid);
 	}
-	check_accepts(lpath, "listen.sock", 0);
-	check_accepts(labs, abs_name, 1);
+	check_accepts(lpath, SOCK_STREAM, "listen.sock", 0);
+	check_accepts(labs, SOCK_STREAM, abs_name, 1);
+	check_accepts(lseq, SOCK_SEQPACKET, seq_name, 1);
 	expect(dbound, "first", 5, "bound dgram");
 	expect(dbound, "second!", 7, "bound dgram");
 	if (sendto(sender, "third", 5, 0, (struct sockaddr *)&sa, salen) != 5)

@@ -6,7 +6,8 @@
 # still there. Refused the same way, naming the socket: file descriptors
 # in flight in a queue (SCM_RIGHTS sent, not yet received), a listener
 # with a connection not yet accepted that already carries bytes, a
-# connection waiting in the accept queue of a listener outside the tree.
+# connection waiting in the accept queue of a listener outside the tree,
+# a name bound to a relative path.
 . "$top_srcdir/tests/sockets/lib.sh"
 sk_init unix-refuse
 command -v python3 >/dev/null || { echo "SKIP: no python3"; exit 77; }
@@ -111,6 +112,16 @@ c.send(b"hello")
 open(sys.argv[1] + "/pending.ready", "w").write("READY\n")
 time.sleep(60)
 ' "unix stream socket $work/pending.sock \(listening\) has 1 connection not yet accepted by the process, one with bytes already sent on it"
+
+refused relative '
+import os, socket, sys, time
+os.chdir(sys.argv[1])
+l = socket.socket(socket.AF_UNIX)
+l.bind("relative.sock")
+l.listen(4)
+open("relative.ready", "w").write("READY\n")
+time.sleep(60)
+' "unix stream socket relative.sock \(listening\) is bound to a relative path: not supported"
 
 # A client waiting in the accept queue of a listener outside the tree.
 python3 -c '
