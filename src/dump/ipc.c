@@ -238,8 +238,13 @@ static int cmp_int(const void *a, const void *b)
 	return *(const int *)a - *(const int *)b;
 }
 
-/* The shmids the processes attach (inode of a "/SYSV..." area), sorted, each once. */
-static int attached_shmids(const struct dump_ctx *ctxs, size_t nr, int **out, size_t *nr_out)
+/*
+ * The shmids the processes attach (inode of a "/SYSV..." area), sorted,
+ * each once, with in (*areas)[i] how many areas map ids[i]: shm_nattch
+ * counts areas, so a larger count means attaches outside the tree.
+ */
+static int attached_shmids(const struct dump_ctx *ctxs, size_t nr, int **out, size_t *nr_out,
+			   size_t **areas)
 {
 	int *ids = NULL;
 	size_t n = 0, cap = 0;
@@ -264,12 +269,19 @@ static int attached_shmids(const struct dump_ctx *ctxs, size_t nr, int **out, si
 			ids[n++] = (int)v->ino;
 		}
 	}
+	*areas = calloc(n + 1, sizeof(**areas));
+	if (!*areas) {
+		free(ids);
+		return -ENOMEM;
+	}
 	if (n)
 		qsort(ids, n, sizeof(*ids), cmp_int);
 	*nr_out = 0;
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		if (!*nr_out || ids[*nr_out - 1] != ids[i])
 			ids[(*nr_out)++] = ids[i];
+		(*areas)[*nr_out - 1]++;
+	}
 	*out = ids;
 	return 0;
 }
@@ -278,18 +290,23 @@ static int attached_shmids(const struct dump_ctx *ctxs, size_t nr, int **out, si
 static int dump_attached_shm(struct ipc_dump *d, const struct dump_ctx *ctxs, size_t nr)
 {
 	struct shmid_ds ds;
-	size_t n = 0;
+	size_t n = 0, *areas = NULL;
 	int *ids = NULL, ret;
 
-	ret = attached_shmids(ctxs, nr, &ids, &n);
+	ret = attached_shmids(ctxs, nr, &ids, &n, &areas);
 	for (size_t i = 0; i < n && !ret; i++) {
 		if (shmctl(ids[i], IPC_STAT, &ds) < 0) {
 			ret = -errno;
 			pr_err_rc(ret, "shmid %d: cannot read its state", ids[i]);
 			break;
 		}
+		if (ds.shm_nattch > areas[i])
+			pr_warn("shmid %d: attached %lu time(s) outside the tree too: those processes "
+				"will not share the restored copy", ids[i],
+				(unsigned long)(ds.shm_nattch - areas[i]));
 		ret = dump_one_shm(d, ids[i], &ds);
 	}
+	free(areas);
 	free(ids);
 	return ret;
 }
