@@ -114,7 +114,12 @@ static int wait_stop(pid_t pid, struct seized_thread *t)
 	}
 }
 
-/* Seize and interrupt every thread listed in /proc/PID/task not yet held; *added counts them. */
+/*
+ * Seize and interrupt every thread listed in /proc/PID/task not yet held,
+ * all of them first and then wait for each stop: the stops happen side by
+ * side instead of one after the other. *added counts the threads held now
+ * that were not before.
+ */
 static int seize_pass(struct seized *s, int *added)
 {
 	char path[64];
@@ -128,7 +133,6 @@ static int seize_pass(struct seized *s, int *added)
 	if (!dir)
 		return errno == ENOENT ? -ESRCH : -errno;
 	while ((errno = 0, de = readdir(dir))) {
-		struct seized_thread *t;
 		char *end;
 		long tid = strtol(de->d_name, &end, 10);
 
@@ -147,24 +151,31 @@ static int seize_pass(struct seized *s, int *added)
 			ptrace(PTRACE_DETACH, tid, NULL, NULL);
 			goto out;
 		}
-		t = &s->t[s->nr - 1];
 		if (ptrace(PTRACE_INTERRUPT, tid, NULL, NULL) && errno != ESRCH) {
 			ret = -errno;
 			pr_perror("pid %d: cannot interrupt thread %ld", (int)s->pid, tid);
 			goto out;
 		}
-		ret = wait_stop(s->pid, t);
-		if (ret == -ESRCH) {
-			drop_thread(s, t);
-			ret = 0;
-			continue;
-		}
-		if (ret)
-			goto out;
 		(*added)++;
 	}
 	if (errno)
 		ret = -errno;
+	for (size_t i = 0; !ret && i < s->nr;) {
+		struct seized_thread *t = &s->t[i];
+
+		if (t->stopped) {
+			i++;
+			continue;
+		}
+		ret = wait_stop(s->pid, t);
+		if (ret == -ESRCH) {	/* it exited: the next one moved to i */
+			drop_thread(s, t);
+			(*added)--;
+			ret = 0;
+		} else if (!ret) {
+			i++;
+		}
+	}
 out:
 	closedir(dir);
 	return ret;
@@ -225,7 +236,13 @@ void unseize_process(struct seized *s, bool kill_it)
 	if (kill_it && s->nr && kill(s->pid, SIGKILL))
 		pr_perror("pid %d: cannot kill", (int)s->pid);
 	for (size_t i = 0; i < s->nr; i++) {
-		/* A thread still running toward its stop detaches as well. */
+		/*
+		 * PTRACE_DETACH needs a stopped tracee: a thread interrupted but
+		 * not yet waited for (a seize that failed half way) is first let
+		 * reach its stop, unless it is being killed anyway.
+		 */
+		if (!s->t[i].stopped && !kill_it)
+			wait_stop(s->pid, &s->t[i]);
 		if (ptrace(PTRACE_DETACH, s->t[i].tid, NULL, NULL) && errno != ESRCH)
 			pr_perror("pid %d: cannot detach thread %d", (int)s->pid, (int)s->t[i].tid);
 	}
