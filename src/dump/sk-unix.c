@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +28,7 @@ struct unix_rec {
 	uint8_t name[UNIX_DIAG_NAME_MAX];
 	struct unix_queue queue;	/* e.queue */
 	uint64_t pending[UNIX_DIAG_ICONS_MAX];	/* e.pending */
+	char bind_dir[PATH_MAX];		/* e.bind_dir */
 };
 
 struct sk_unix_dump {
@@ -264,9 +266,34 @@ static void peer_name(int lfd, char *buf, size_t size)
 		snprintf(buf, size, "an unnamed socket");
 }
 
+/*
+ * A name bound to a relative path: the directory it is relative to, if
+ * that is the process's working directory still (the socket file found
+ * there is this socket's). 0, or -ENOENT.
+ */
+static int find_bind_dir(pid_t pid, const struct unix_diag_info *di, char *dir, size_t size)
+{
+	char path[PATH_MAX + 64];
+	struct stat st;
+	size_t len;
+
+	snprintf(path, sizeof(path), "cwd");
+	if (proc_readlink(pid, path, dir, size) || dir[0] != '/')
+		return -ENOENT;
+	len = strnlen((const char *)di->name, di->name_len);
+	/* The address it is reached at must fit sun_path whole. */
+	if (strlen(dir) + 1 + len >= UNIX_DIAG_NAME_MAX)
+		return -ENOENT;
+	snprintf(path, sizeof(path), "/proc/%d/cwd/%.*s", (int)pid, (int)len,
+		 (const char *)di->name);
+	if (lstat(path, &st) || !S_ISSOCK(st.st_mode) || st.st_ino != di->vfs_ino)
+		return -ENOENT;
+	return 0;
+}
+
 /* What lmig cannot restore, named in one line. */
 static int refuse(struct sk_unix_dump *d, const struct dump_ctx *ctx, int fd, int lfd,
-		  const struct unix_diag_info *di, uint64_t *pending)
+		  const struct unix_diag_info *di, struct unix_rec *r)
 {
 	struct unix_diag_info peer;
 	struct sk_label l;
@@ -278,7 +305,7 @@ static int refuse(struct sk_unix_dump *d, const struct dump_ctx *ctx, int fd, in
 		ret = read_tree_sockets(d, ctx);
 		if (ret)
 			return ret;
-		why = read_pending(d, di, pending);
+		why = read_pending(d, di, r->pending);
 		if (why) {
 			pr_err("pid %d: fd %d: %s has %zu connection%s not yet accepted by the process, %s: lmig cannot put %s back in its queue",
 			       (int)ctx->pid, fd, label(di, &l), di->nr_icons,
@@ -291,9 +318,10 @@ static int refuse(struct sk_unix_dump *d, const struct dump_ctx *ctx, int fd, in
 		       fd, label(di, &l), di->state);
 		return -ENOTSUP;
 	}
-	if (needs_bind(di) && di->name[0] != '\0' && di->name[0] != '/') {
-		pr_err("pid %d: fd %d: %s is bound to a relative path: not supported", (int)ctx->pid,
-		       fd, label(di, &l));
+	if (needs_bind(di) && di->name[0] != '\0' && di->name[0] != '/' &&
+	    find_bind_dir(ctx->pid, di, r->bind_dir, sizeof(r->bind_dir))) {
+		pr_err("pid %d: fd %d: %s is bound to a relative path, not found from its working directory: not supported",
+		       (int)ctx->pid, fd, label(di, &l));
 		return -ENOTSUP;
 	}
 	if (waits_to_be_accepted(di)) {
@@ -353,11 +381,11 @@ static void read_opts(struct unix_rec *r, int lfd)
 /* The socket file of a name bound to a path, as the target sees it. */
 static void read_file(struct unix_rec *r, pid_t pid, const struct unix_diag_info *di)
 {
-	char path[UNIX_DIAG_NAME_MAX + 64];
+	char path[PATH_MAX + UNIX_DIAG_NAME_MAX + 64];
 	struct stat st;
 
-	snprintf(path, sizeof(path), "/proc/%d/root%.*s", (int)pid, (int)r->e.name.len,
-		 (const char *)r->e.name.data);
+	snprintf(path, sizeof(path), "/proc/%d/root%s%s%.*s", (int)pid, r->bind_dir,
+		 r->bind_dir[0] ? "/" : "", (int)r->e.name.len, (const char *)r->e.name.data);
 	if (lstat(path, &st) || !S_ISSOCK(st.st_mode) || st.st_ino != di->vfs_ino) {
 		r->e.has_name_gone = r->e.name_gone = true;
 		return;
@@ -460,7 +488,9 @@ static int read_socket(struct unix_rec *r, int lfd, const struct dump_ctx *ctx, 
 	int ret;
 
 	fill_entry(r, di, lfd);
-	if (r->e.has_name && r->e.name.data[0] == '/' && needs_bind(di))
+	if (r->bind_dir[0])
+		r->e.bind_dir = r->bind_dir;
+	if (r->e.has_name && r->e.name.data[0] != '\0' && needs_bind(di))
 		read_file(r, ctx->pid, di);
 	if (di->state == TCP_LISTEN)
 		return 0;
@@ -507,7 +537,7 @@ int sk_unix_describe(struct dump_ctx *ctx, struct sk_unix_dump **dp, int fd, Fil
 	}
 	ret = add_rec(*dp, &r);
 	if (!ret)
-		ret = refuse(*dp, ctx, fd, lfd, &di, r->pending);
+		ret = refuse(*dp, ctx, fd, lfd, &di, r);
 	if (!ret && di.state == TCP_LISTEN) {
 		r->e.n_pending = di.nr_icons;
 		r->e.pending = r->pending;

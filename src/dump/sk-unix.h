@@ -15,7 +15,8 @@
  * peer by its address), a listener with connections not yet accepted
  * that come from outside the tree or already carry bytes (those from
  * sockets of the tree are restored, in order), file descriptors in
- * flight in a queue, a name bound to a relative path.
+ * flight in a queue, a name bound to a relative path that is not found
+ * from the process's working directory.
  */
 #ifndef LMIG_DUMP_SK_UNIX_H
 #define LMIG_DUMP_SK_UNIX_H

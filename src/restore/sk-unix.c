@@ -78,7 +78,8 @@ static bool is_path(const UnixSkEntry *e)
 	return e->has_name && e->name.len && e->name.data[0] != '\0';
 }
 
-static int make_addr(const UnixSkEntry *e, struct sockaddr_un *sa, socklen_t *len)
+/* The name as bound (relative names too), in sa. */
+static int bound_addr(const UnixSkEntry *e, struct sockaddr_un *sa, socklen_t *len)
 {
 	memset(sa, 0, sizeof(*sa));
 	sa->sun_family = AF_UNIX;
@@ -88,6 +89,45 @@ static int make_addr(const UnixSkEntry *e, struct sockaddr_un *sa, socklen_t *le
 	*len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + e->name.len +
 			   (is_path(e) ? 1 : 0));
 	return 0;
+}
+
+/* Where lmig reaches the socket: a relative name made absolute with its bind_dir. */
+static int make_addr(const UnixSkEntry *e, struct sockaddr_un *sa, socklen_t *len)
+{
+	int n;
+
+	if (!is_path(e) || !e->bind_dir)
+		return bound_addr(e, sa, len);
+	memset(sa, 0, sizeof(*sa));
+	sa->sun_family = AF_UNIX;
+	n = snprintf(sa->sun_path, sizeof(sa->sun_path), "%s/%.*s", e->bind_dir, (int)e->name.len,
+		     (const char *)e->name.data);
+	if (n < 0 || (size_t)n >= sizeof(sa->sun_path))
+		return -EINVAL;
+	*len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + (size_t)n + 1);
+	return 0;
+}
+
+/* bind() to the name as it was bound: a relative one from its directory. */
+static int bind_as_bound(int fd, const UnixSkEntry *e)
+{
+	struct sockaddr_un sa;
+	socklen_t len;
+	int cwd, ret = 0;
+
+	if (bound_addr(e, &sa, &len))
+		return -EINVAL;
+	if (!is_path(e) || !e->bind_dir)
+		return bind(fd, (struct sockaddr *)&sa, len) ? -errno : 0;
+	cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (cwd < 0)
+		return -errno;
+	if (chdir(e->bind_dir) || bind(fd, (struct sockaddr *)&sa, len))
+		ret = -errno;
+	if (fchdir(cwd) && !ret)
+		ret = -errno;
+	close(cwd);
+	return ret;
 }
 
 /* Collect one usk per inode, its first record in files.img. */
@@ -176,6 +216,7 @@ static int bind_name(struct usk *s, const char **what)
 	struct sockaddr_un sa;
 	struct stat st;
 	socklen_t len;
+	int ret;
 
 	*what = "has a name too long to bind";
 	if (make_addr(e, &sa, &len))
@@ -194,8 +235,9 @@ static int bind_name(struct usk *s, const char **what)
 			return -errno;
 	}
 	*what = "cannot bind it";
-	if (bind(s->fd, (struct sockaddr *)&sa, len))
-		return -errno;
+	ret = bind_as_bound(s->fd, e);
+	if (ret)
+		return ret;
 	if (is_path(e) && lstat(sa.sun_path, &st) == 0)
 		s->file_ino = st.st_ino;
 	if (e->state == TCP_LISTEN) {

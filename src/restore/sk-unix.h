@@ -17,6 +17,7 @@
  *     only if it is a socket) and listen(backlog); the sockets whose
  *     connections waited in its accept queue connect again, in order;
  *   datagram sockets: bound to their name, connected to their peer's;
+ *   a name bound to a relative path is bound again from its directory;
  *   then each receive queue written back from its peer (a bound datagram
  *   socket without one: from a socket made for the purpose), then the
  *   options, shutdown, file flags, and the socket file's mode and owner;

@@ -21,6 +21,8 @@
  *     other: the bytes, then EOF;
  *   - a stream pair filled until a write would block (hundreds of KiB
  *     queued in one direction), every byte back in order;
+ *   - a listener bound to a relative path from the working directory,
+ *     which accepts after the restore (its name still the relative one);
  *   - a stream socket peeked by the program under SO_PEEK_OFF: its offset
  *     (which lmig's own peek moves and puts back) and its queue as left;
  *   - options: O_NONBLOCK, SO_PASSCRED, SO_SNDBUF, SO_RCVTIMEO.
@@ -165,7 +167,7 @@ int main(void)
 {
 	static char big[60000];
 	int st[2], dg[2], sp[2], sh[2], shared[2], dead[2], lpath, labs, dbound, sender, logc;
-	int full[2], gone, gonec, wait1, wait2, pk[2], lseq, sndbuf, status;
+	int full[2], gone, gonec, wait1, wait2, pk[2], lseq, lrel, sndbuf, status;
 	char seq_name[64];
 	struct sockaddr_un gsa;
 	socklen_t gsalen;
@@ -234,7 +236,14 @@ int main(void)
 	labs = bound(SOCK_STREAM, abs_name, 1);
 	snprintf(seq_name, sizeof(seq_name), "lmig-cr-unix-seq-%d", (int)getpid());
 	lseq = bound(SOCK_SEQPACKET, seq_name, 1);
-	if (listen(lpath, 5) || listen(labs, 5) || listen(lseq, 5))
+	if (chdir(dir))
+		cr_fail_errno("chdir %s", dir);
+	lrel = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (lrel < 0 || bind(lrel, (struct sockaddr *)&(struct sockaddr_un){ .sun_family = AF_UNIX,
+								    .sun_path = "rel.sock" },
+			     sizeof(struct sockaddr_un)))
+		cr_fail_errno("bind rel.sock");
+	if (listen(lpath, 5) || listen(labs, 5) || listen(lseq, 5) || listen(lrel, 5))
 		cr_fail_errno("listen");
 	salen = addr(&sa, "listen.sock", 0);
 	if (chmod(sa.sun_path, 0604) || chown(sa.sun_path, 65534, 65534))
@@ -325,6 +334,15 @@ int main(void)
 	check_accepts(lpath, SOCK_STREAM, "listen.sock", 0);
 	check_accepts(labs, SOCK_STREAM, abs_name, 1);
 	check_accepts(lseq, SOCK_SEQPACKET, seq_name, 1);
+	check_accepts(lrel, SOCK_STREAM, "rel.sock", 0);
+	{
+		struct sockaddr_un rsa;
+		socklen_t rlen = sizeof(rsa);
+
+		if (getsockname(lrel, (struct sockaddr *)&rsa, &rlen) || strcmp(rsa.sun_path, "rel.sock"))
+			cr_fail("the relative listener's name is not \"rel.sock\" any more");
+		unlink("rel.sock");
+	}
 	expect(dbound, "first", 5, "bound dgram");
 	expect(dbound, "second!", 7, "bound dgram");
 	if (sendto(sender, "third", 5, 0, (struct sockaddr *)&sa, salen) != 5)

@@ -7,7 +7,7 @@
 # in flight in a queue (SCM_RIGHTS sent, not yet received), a listener
 # with a connection not yet accepted that already carries bytes, a
 # connection waiting in the accept queue of a listener outside the tree,
-# a name bound to a relative path.
+# a name bound to a relative path from a directory the process left.
 . "$top_srcdir/tests/sockets/lib.sh"
 sk_init unix-refuse
 command -v python3 >/dev/null || { echo "SKIP: no python3"; exit 77; }
@@ -119,9 +119,10 @@ os.chdir(sys.argv[1])
 l = socket.socket(socket.AF_UNIX)
 l.bind("relative.sock")
 l.listen(4)
-open("relative.ready", "w").write("READY\n")
+os.chdir("/")
+open(sys.argv[1] + "/relative.ready", "w").write("READY\n")
 time.sleep(60)
-' "unix stream socket relative.sock \(listening\) is bound to a relative path: not supported"
+' "unix stream socket relative.sock \(listening\) is bound to a relative path, not found from its working directory: not supported"
 
 # A client waiting in the accept queue of a listener outside the tree.
 python3 -c '
