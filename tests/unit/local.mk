@@ -14,3 +14,6 @@ include %reldir%/images.mk
 UNIT_TESTS += %reldir%/tty
 check_PROGRAMS += %reldir%/tty
 %canon_reldir%_tty_LDADD = liblmig.a $(LMIG_LIBS)
+UNIT_TESTS += %reldir%/sk-unix
+check_PROGRAMS += %reldir%/sk-unix
+%canon_reldir%_sk_unix_LDADD = liblmig.a $(LMIG_LIBS)
