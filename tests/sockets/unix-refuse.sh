@@ -93,6 +93,14 @@ refused() {
 	server=
 }
 
+refused dgram '
+import socket, sys, time
+g = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+g.connect(sys.argv[1] + "/daemon.dgram")
+open(sys.argv[1] + "/dgram.ready", "w").write("READY\n")
+time.sleep(60)
+' "unix dgram socket \(unnamed\) is connected to $work/daemon.dgram, which no process of the dumped tree holds"
+
 refused fds '
 import os, socket, sys, time
 a, b = socket.socketpair()
