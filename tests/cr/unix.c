@@ -35,6 +35,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -150,11 +151,15 @@ static int getint(int fd, int name)
 }
 
 /* The child: blocked reading its end of the shared pair until pinged. */
-static void child(int fd)
+static void child(int fd, pid_t parent)
 {
 	char buf[8];
 	ssize_t n;
 
+	/* It holds both ends itself: never left blocked when the test ends early. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(4);
 	do
 		n = read(fd, buf, sizeof(buf));
 	while (n < 0 && errno == EINTR);
@@ -175,7 +180,7 @@ int main(void)
 	struct sockaddr_un sa;
 	struct timeval tv = { .tv_sec = 7 };
 	socklen_t salen;
-	pid_t kid;
+	pid_t kid, me;
 	char abs_name[64];
 
 	cr_init();
@@ -268,11 +273,12 @@ int main(void)
 		cr_fail_errno("set options");
 	sndbuf = getint(st[0], SO_SNDBUF);
 
+	me = getpid();
 	kid = fork();
 	if (kid < 0)
 		cr_fail_errno("fork");
 	if (kid == 0)
-		child(shared[1]);
+		child(shared[1], me);
 
 	cr_ready();
 	cr_wait();
