@@ -29,6 +29,7 @@ sleep 0.5
 s1=$(status) || sk_fail "no status before the dump"
 worker=$(cat /proc/$server/task/*/children | tr -s ' ' '\n' | grep . | head -n 1)
 [ -n "$worker" ] || sk_fail "no worker process"
+clients=$worker		# killed by sk_cleanup if we fail: it holds both ends of its pipe
 [ "$(field "$s1" count)" -gt 0 ] || sk_fail "the pump does not run: $s1"
 
 sk_dump --pid "$server" -D "$work/img" || sk_fail "dump failed"
@@ -50,7 +51,7 @@ echo "before: $s1; after: $s2; then: $s3"
 status quit >/dev/null
 sk_gone "$server" 10 || sk_fail "the program did not end when told to"
 sk_gone "$worker" 10 || sk_fail "the worker did not end"
-server=
+server= clients=
 [ ! -e "$work/ctl.sock" ] || sk_fail "the program did not clean up (it ended badly)"
 echo "PASS unix-python: python3 and its multiprocessing worker over a socketpair, a control socket and a datagram socket, through dump, kill and restore"
 exit 0
