@@ -104,6 +104,13 @@ int main(void)
 	if (mq_unlink(qname) || mq_unlink(cname))
 		cr_fail_errno("mq_unlink");
 #endif
+	/* tests/cr/mqueue-notify.sh: a registration the dump must refuse. */
+	if (getenv("MQUEUE_NOTIFY")) {
+		struct sigevent sev = { .sigev_notify = SIGEV_NONE };
+
+		if (mq_notify(q, &sev))
+			cr_fail_errno("mq_notify");
+	}
 	pid = fork();
 	if (pid < 0)
 		cr_fail_errno("fork");
