@@ -467,8 +467,49 @@ static int dump_all_msg(struct ipc_dump *d)
 	return ret;
 }
 
+/* The namespace's limits restore sets again in the new one (not the *_next_id). */
+static const char *const ns_sysctls[] = {
+	"kernel/shmmax", "kernel/shmall", "kernel/shmmni", "kernel/shm_rmid_forced",
+	"kernel/msgmax", "kernel/msgmnb", "kernel/msgmni", "kernel/sem",
+	"fs/mqueue/queues_max", "fs/mqueue/msg_max", "fs/mqueue/msgsize_max",
+	"fs/mqueue/msg_default", "fs/mqueue/msgsize_default",
+};
+#define NR_NS_SYSCTLS	(sizeof(ns_sysctls) / sizeof(ns_sysctls[0]))
+
+/* The sysctls of lmig's current IPC namespace (one missing here is left out). */
+static size_t read_sysctls(IpcSysctl *out, IpcSysctl **ptrs, char (*vals)[64])
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < NR_NS_SYSCTLS; i++) {
+		char path[96];
+		ssize_t len;
+		int fd;
+
+		snprintf(path, sizeof(path), "/proc/sys/%s", ns_sysctls[i]);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		len = read(fd, vals[n], sizeof(vals[n]) - 1);
+		close(fd);
+		if (len <= 0)
+			continue;
+		while (len > 0 && vals[n][len - 1] == '\n')
+			len--;
+		vals[n][len] = '\0';
+		ipc_sysctl__init(&out[n]);
+		out[n].name = (char *)ns_sysctls[i];
+		out[n].value = vals[n];
+		ptrs[n] = &out[n];
+		n++;
+	}
+	return n;
+}
+
 int dump_ipc(const struct dump_ctx *ctxs, size_t nr)
 {
+	IpcSysctl sysctls[NR_NS_SYSCTLS], *sysctl_ptrs[NR_NS_SYSCTLS];
+	char sysctl_vals[NR_NS_SYSCTLS][64];
 	struct ipc_dump d = { .home_ns = -1 };
 	IpcEntry e = IPC_ENTRY__INIT;
 	IpcNsEntry ns = IPC_NS_ENTRY__INIT;
@@ -486,9 +527,14 @@ int dump_ipc(const struct dump_ctx *ctxs, size_t nr)
 		goto out;
 	ns.own_ns = own;
 	e.ns = &ns;
-	ret = write_entry(&d, &e);
-	if (!ret && own)
+	if (own)
 		ret = enter_ns(&d, ctxs[0].pid);
+	if (!ret && own) {
+		ns.n_sysctls = read_sysctls(sysctls, sysctl_ptrs, sysctl_vals);
+		ns.sysctls = sysctl_ptrs;
+	}
+	if (!ret)
+		ret = write_entry(&d, &e);
 	if (!ret)
 		ret = own ? dump_all_shm(&d) : dump_attached_shm(&d, ctxs, nr);
 	if (!ret && own)

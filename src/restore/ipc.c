@@ -295,7 +295,28 @@ static bool tree_has_sysv(const struct restore_ctx *ctx)
 	return false;
 }
 
-static int new_namespace(void)
+/* Write a saved "kernel/..." or "fs/mqueue/..." value under /proc/sys. */
+static int sysctl_put(const IpcSysctl *sc)
+{
+	char path[96];
+	size_t len = strlen(sc->value);
+	int fd, ret = 0;
+
+	if (strstr(sc->name, "..") || (strncmp(sc->name, "kernel/", 7) &&
+	    strncmp(sc->name, "fs/mqueue/", 10)))
+		return -EINVAL;
+	snprintf(path, sizeof(path), "/proc/sys/%s", sc->name);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, sc->value, len) != (ssize_t)len)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/* A new namespace for the tree, with the limits its old one had. */
+static int new_namespace(const IpcNsEntry *ns)
 {
 	if (unshare(CLONE_NEWIPC)) {
 		int ret = -errno;
@@ -304,6 +325,13 @@ static int new_namespace(void)
 		return ret;
 	}
 	pr_info("the tree gets an IPC namespace of its own");
+	for (size_t i = 0; i < ns->n_sysctls; i++) {
+		int ret = sysctl_put(ns->sysctls[i]);
+
+		if (ret)
+			pr_warn("cannot set %s to \"%s\" in the new IPC namespace: %s",
+				ns->sysctls[i]->name, ns->sysctls[i]->value, strerror(-ret));
+	}
 	return 0;
 }
 
@@ -364,12 +392,10 @@ int ipc_prepare(struct restore_ctx *ctx)
 		ret = -EINVAL;
 	} else if (ret == 1) {
 		r.own_ns = first->ns->own_ns;
-		ret = 0;
+		ret = r.own_ns ? new_namespace(first->ns) : 0;
 	}
 	if (first)
 		protobuf_c_message_free_unpacked(&first->base, NULL);
-	if (!ret && r.own_ns)
-		ret = new_namespace();
 	ctx->ipc_own_ns = r.own_ns;
 	if (!ret)
 		ret = read_objects(&r, img);

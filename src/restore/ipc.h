@@ -23,9 +23,12 @@
  * shmat and moved to its premap address: it is a real attach (nattch,
  * shmdt, /proc/PID/maps as before).
  *
+ * A new namespace also gets the old one's limits (kernel.shmmax, msgmnb,
+ * sem, fs.mqueue.msg_max, ...: ipc_ns_entry.sysctls) before any object.
+ *
  * Not restored: the creator ids (cuid, cgid: the creator is lmig), the
- * times and last pids, semaphore undo lists (SEM_UNDO), the namespace's
- * sysctl limits.
+ * times and last pids, semaphore undo lists (SEM_UNDO), the limits of
+ * the host's namespace (not the tree's to change).
  */
 #ifndef LMIG_RESTORE_IPC_H
 #define LMIG_RESTORE_IPC_H

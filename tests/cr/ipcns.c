@@ -5,7 +5,8 @@
  * namespace holds it), a semaphore set with its values, a message queue
  * with typed messages (one empty, one of 3000 bytes) and a lowered
  * msg_qbytes. Ids are not the first ones of the namespace (objects were
- * made and removed before). Exits 77 without CAP_SYS_ADMIN.
+ * made and removed before), and some of its limits (msgmnb, sem, mqueue
+ * msg_max) are not the defaults. Exits 77 without CAP_SYS_ADMIN.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -48,6 +49,28 @@ static const struct { long type; size_t len; char fill; } msgs[] = {
 static unsigned short sem_vals[] = { 1, 7, 42, 0, 32767 };
 #define NR_SEMS (sizeof(sem_vals) / sizeof(sem_vals[0]))
 
+/* Limits of the namespace, set before anything is made; restore sets them again. */
+static const struct { const char *path, *val; } limits[] = {
+	{ "/proc/sys/kernel/msgmnb", "20000" },
+	{ "/proc/sys/kernel/sem", "100\t1000\t20\t50" },
+	{ "/proc/sys/fs/mqueue/msg_max", "40" },
+};
+#define NR_LIMITS (sizeof(limits) / sizeof(limits[0]))
+
+static void sysctl_io(const char *path, char *buf, size_t len, const char *set)
+{
+	FILE *f = fopen(path, set ? "w" : "r");
+
+	if (!f)
+		cr_fail_errno("%s", path);
+	if (set ? fputs(set, f) < 0 : !fgets(buf, (int)len, f))
+		cr_fail_errno("%s %s", set ? "writing" : "reading", path);
+	if (fclose(f))
+		cr_fail_errno("%s", path);
+	if (!set)
+		buf[strcspn(buf, "\n")] = '\0';
+}
+
 static void fill(uint8_t *p, size_t n, unsigned seed)
 {
 	for (size_t i = 0; i < n; i++)
@@ -83,6 +106,8 @@ int main(void)
 		return 77;
 	}
 	cr_init();
+	for (size_t i = 0; i < NR_LIMITS; i++)
+		sysctl_io(limits[i].path, NULL, 0, limits[i].val);
 	/* Ids past the first of each kind. */
 	for (int i = 0; i < 3; i++) {
 		shmctl(shmget(IPC_PRIVATE, 4096, 0600), IPC_RMID, NULL);
@@ -120,6 +145,13 @@ int main(void)
 	cr_ready();
 	cr_wait();
 
+	for (size_t i = 0; i < NR_LIMITS; i++) {
+		char buf[64];
+
+		sysctl_io(limits[i].path, buf, sizeof(buf), NULL);
+		if (strcmp(buf, limits[i].val))
+			cr_fail("%s is \"%s\", was \"%s\"", limits[i].path, buf, limits[i].val);
+	}
 	check_id(shmget(KEY_SHM1, 0, 0), shm1, "segment 1");
 	check_id(shmget(KEY_SHM2, 0, 0), shm2, "segment 2");
 	check_id(semget(KEY_SEM, 0, 0), sem, "semaphores");
