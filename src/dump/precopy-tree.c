@@ -9,6 +9,7 @@
 #include "dump/dump.h"
 #include "dump/precopy.h"
 #include "dump/proc.h"
+#include "net/netlock.h"
 
 int pc_tree_dump(struct pc_tree *t, const struct dump_opts *o, int dirfd)
 {
@@ -93,8 +94,31 @@ int pc_tree_send_pages(struct pc_tree *t, int dirfd)
 	return ret;
 }
 
+/*
+ * Migrated: the connections live at the destination and their address has
+ * moved there, while a lock left here would drop, forever, the packets of
+ * the next process on this host to use the same addresses (a service
+ * migrated back). Unlike after a dump, no restore here removes it.
+ */
+static void unlock_network(const pid_t *pids, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		char table[NETLOCK_NAME_MAX];
+		const char *what = NULL;
+		int r;
+
+		netlock_table_name((int)pids[i], table);
+		r = netlock_unlock(table, &what);
+		if (r)
+			pr_warn("cannot remove the network lock (nftables table inet %s): %s: %s",
+				table, what ? what : "", strerror(-r));
+	}
+}
+
 int pc_tree_release(struct pc_tree *t, bool kill_it)
 {
+	pid_t *pids = NULL;
+	size_t n = 0;
 	int ret = 0;
 
 	for (size_t i = 1; i < t->nr_sub; i++) {
@@ -107,10 +131,18 @@ int pc_tree_release(struct pc_tree *t, bool kill_it)
 		pc_areas_free(&sub->areas);
 	}
 	free(t->sub);
+	if (kill_it && t->dcs) {
+		pids = malloc(t->seized.nr * sizeof(*pids));
+		for (size_t i = 0; pids && i < t->seized.nr; i++)
+			pids[n++] = t->seized.p[i].pid;
+	}
+	/* Killed first: the sockets close in repair mode, sending nothing. */
 	if (t->dcs)
 		ret = dump_tree_release(t->dcs, &t->seized, kill_it);
 	else
 		unseize_tree(&t->seized, kill_it);
+	unlock_network(pids, n);
+	free(pids);
 	memset(t, 0, sizeof(*t));
 	return ret;
 }
