@@ -18,6 +18,10 @@ fi
 command -v javac >/dev/null || { echo "no javac (Debian package default-jdk-headless)"; exit 77; }
 tomcat10-instance-create -p "$port" -c $((port + 2)) "$dir" >/dev/null
 sed -i 's/<Server port="[0-9]*"/<Server port="-1"/' "$dir/conf/server.xml"
+# Tomcat closes a keep-alive connection after 100 requests by default
+# (maxKeepAliveRequests): the load clients hold theirs for their whole life.
+sed -i "s/<Connector port=\"$port\" /&maxKeepAliveRequests=\"-1\" /" "$dir/conf/server.xml"
+grep -q 'maxKeepAliveRequests="-1"' "$dir/conf/server.xml"
 mkdir -p "$dir/webapps/ROOT/WEB-INF/classes"
 javac -d "$dir/webapps/ROOT/WEB-INF/classes" -cp "$api" "$here/CounterServlet.java"
 cat >"$dir/webapps/ROOT/WEB-INF/web.xml" <<'XML'

@@ -43,6 +43,10 @@ svc_spawn B "$work/client.err" python3 "$svc_bin/http-counter.py" --host "$SVC" 
 client=$HOSTS_LAST_PID
 svc_wait_file "$work/client.ready" 30 || svc_fail "the client did not start"
 sleep 1
+# A client that ended already (Tomcat closing its connections, e.g. after
+# maxKeepAliveRequests) leaves no connection to migrate.
+kill -0 "$client" 2>/dev/null || svc_fail "the client ended before the migration:" \
+	"$(python3 "$svc_bin/http-counter.py" --check "$work/client.json")"
 svc_try_dump "$server"
 sleep 1
 if [ "${SVC_MODE:-dump}" = precopy ]; then
