@@ -304,8 +304,19 @@ static int open_plain(int fd, const InetSkEntry *e, const char **what)
 			return -EINVAL;
 		}
 		*what = "bind to its address";
-		if (!ret && bind(fd, (struct sockaddr *)&ss, len))
+		if (!ret && bind(fd, (struct sockaddr *)&ss, len)) {
 			ret = -errno;
+			/*
+			 * An accepted connection that has ended (CLOSE) keeps its
+			 * listener's port, which the restored listener holds again:
+			 * a dead socket needs no address.
+			 */
+			if (ret == -EADDRINUSE && e->proto == IPPROTO_TCP && e->state == TCP_CLOSE) {
+				pr_info("a closed TCP socket on port %u, which is in use: restored unbound",
+					e->src_port);
+				ret = 0;
+			}
+		}
 	}
 	if (!ret && e->state == TCP_LISTEN) {
 		*what = "listen";
