@@ -108,6 +108,37 @@ static void check_listener(int fd, const char *sk, const struct sockaddr_storage
 	close(c);
 }
 
+static int accept_reset(int lfd, const struct sockaddr_storage *ss, socklen_t len)
+{
+	struct linger rst = { 1, 0 };
+	struct tcp_info ti;
+	socklen_t tlen;
+	int c, a = -1;
+
+	c = socket(ss->ss_family, SOCK_STREAM, 0);
+	if (c < 0 || connect(c, (const struct sockaddr *)ss, len))
+		cr_fail_errno("reset peer: connect");
+	for (int i = 0; i < 100 && a < 0; i++) {
+		a = accept(lfd, NULL, NULL);
+		if (a < 0 && errno != EAGAIN)
+			cr_fail_errno("reset peer: accept");
+		if (a < 0)
+			usleep(10000);
+	}
+	if (a < 0 || setsockopt(c, SOL_SOCKET, SO_LINGER, &rst, sizeof(rst)) || close(c))
+		cr_fail_errno("reset peer: accept or reset");
+	for (int i = 0; i < 100; i++) {
+		tlen = sizeof(ti);
+		if (getsockopt(a, SOL_TCP, TCP_INFO, &ti, &tlen))
+			cr_fail_errno("reset peer: TCP_INFO");
+		if (ti.tcpi_state == TCP_CLOSE)
+			return a;
+		usleep(10000);
+	}
+	cr_fail("reset peer: the accepted socket is in state %u, not CLOSE", ti.tcpi_state);
+	return -1;
+}
+
 int main(void)
 {
 	struct want w4[] = {
@@ -140,7 +171,7 @@ int main(void)
 	struct timeval tv = { 3, 250000 }, tv2;
 	struct sockaddr_storage a4, a6, ad, au, pu;
 	socklen_t l4, l6, ld, lu, lpu, sl;
-	int s4, s6, sd, u, uc;
+	int s4, s6, sd, u, uc, dead;
 	char buf[8];
 
 	cr_init();
@@ -175,6 +206,12 @@ int main(void)
 	if (uc < 0 || connect(uc, (struct sockaddr *)&pu, lpu))
 		cr_fail_errno("udp connect");
 
+	/*
+	 * An accepted connection the peer reset, kept open: CLOSE, but still
+	 * on sd's port, which the restored sd holds again.
+	 */
+	dead = accept_reset(sd, &ad, ld);
+
 	cr_ready();
 	cr_wait();
 
@@ -190,6 +227,9 @@ int main(void)
 	    tv2.tv_usec != tv.tv_usec)
 		cr_fail("v6 listener: SO_RCVTIMEO lost");
 	check_listener(s4, "v4 listener", &a4, l4, 17);
+	/* The dead connection is still an open socket that reads nothing. */
+	if (fcntl(dead, F_GETFD) < 0 || recv(dead, buf, sizeof(buf), MSG_DONTWAIT) > 0)
+		cr_fail("the reset connection is not a dead socket after restore");
 	check_listener(s6, "v6 listener", &a6, l6, 5);
 	check_listener(sd, "dual listener", &ad, ld, 3);
 
