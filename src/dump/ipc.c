@@ -17,6 +17,7 @@
 #include "image/image.h"
 #include "dump/dump.h"
 #include "dump/ipc.h"
+#include "sysctl.h"
 
 /* Bytes of a segment per shm_data record. */
 #define SHM_CHUNK	(4u << 20)
@@ -482,21 +483,8 @@ static size_t read_sysctls(IpcSysctl *out, IpcSysctl **ptrs, char (*vals)[64])
 	size_t n = 0;
 
 	for (size_t i = 0; i < NR_NS_SYSCTLS; i++) {
-		char path[96];
-		ssize_t len;
-		int fd;
-
-		snprintf(path, sizeof(path), "/proc/sys/%s", ns_sysctls[i]);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
+		if (sysctl_read(ns_sysctls[i], vals[n], sizeof(vals[n])))
 			continue;
-		len = read(fd, vals[n], sizeof(vals[n]) - 1);
-		close(fd);
-		if (len <= 0)
-			continue;
-		while (len > 0 && vals[n][len - 1] == '\n')
-			len--;
-		vals[n][len] = '\0';
 		ipc_sysctl__init(&out[n]);
 		out[n].name = (char *)ns_sysctls[i];
 		out[n].value = vals[n];

@@ -18,6 +18,7 @@
 #include "restore/ipc.h"
 #include "restore/mqueue.h"
 #include "restore/restore.h"
+#include "sysctl.h"
 
 /* glibc wants the caller to define it (sem(2)). */
 union semun {
@@ -28,42 +29,6 @@ union semun {
 };
 
 #define PERM_BITS	0777
-
-/* Write an integer to /proc/sys/kernel/NAME (of lmig's IPC namespace). */
-static int sysctl_write(const char *name, long long val)
-{
-	char path[64], buf[32];
-	int fd, n, ret = 0;
-
-	snprintf(path, sizeof(path), "/proc/sys/kernel/%s", name);
-	n = snprintf(buf, sizeof(buf), "%lld\n", val);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, buf, (size_t)n) != n)
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
-static int sysctl_read(const char *name, long long *val)
-{
-	char path[64], buf[32];
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/sys/kernel/%s", name);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return n < 0 ? -errno : -EIO;
-	buf[n] = '\0';
-	*val = strtoll(buf, NULL, 10);
-	return 0;
-}
 
 /* What an object was made with: the id wanted, and whether only our namespace is at stake. */
 struct ipc_restore {
@@ -92,7 +57,11 @@ static int check_id(const struct ipc_restore *r, const char *what, int want, int
 /* The next object of this kind gets id, if free (kernel.NAME_next_id). */
 static void set_next_id(const char *sysctl, int id)
 {
-	int ret = sysctl_write(sysctl, id);
+	char name[64];
+	int ret;
+
+	snprintf(name, sizeof(name), "kernel/%s", sysctl);
+	ret = sysctl_write_ll(name, id);
 
 	if (ret)
 		pr_debug("cannot ask for id %d through %s: %s", id, sysctl, strerror(-ret));
@@ -229,14 +198,14 @@ static int make_msg(struct ipc_restore *r, const SysvMsgEntry *me)
 	for (size_t i = 0; i < me->n_messages; i++)
 		if (me->messages[i]->mtext.len > longest)
 			longest = me->messages[i]->mtext.len;
-	if (sysctl_read("msgmnb", &mnb) || sysctl_read("msgmax", &mmax)) {
+	if (sysctl_read_ll("kernel/msgmnb", &mnb) || sysctl_read_ll("kernel/msgmax", &mmax)) {
 		pr_err("msqid %d: cannot read the namespace's msgmnb and msgmax", pe->id);
 		return -EIO;
 	}
 	if ((unsigned long long)mnb < me->qbytes)
-		sysctl_write("msgmnb", (long long)me->qbytes);
+		sysctl_write_ll("kernel/msgmnb", (long long)me->qbytes);
 	if ((unsigned long long)mmax < longest)
-		sysctl_write("msgmax", (long long)longest);
+		sysctl_write_ll("kernel/msgmax", (long long)longest);
 	set_next_id("msg_next_id", pe->id);
 	id = msgget(pe->key, IPC_CREAT | IPC_EXCL | (int)(pe->mode & PERM_BITS));
 	if (id < 0)
@@ -277,8 +246,8 @@ static int make_msg(struct ipc_restore *r, const SysvMsgEntry *me)
 	}
 out:
 	free(buf);
-	sysctl_write("msgmnb", mnb);
-	sysctl_write("msgmax", mmax);
+	sysctl_write_ll("kernel/msgmnb", mnb);
+	sysctl_write_ll("kernel/msgmax", mmax);
 	return ret;
 }
 
@@ -295,26 +264,6 @@ static bool tree_has_sysv(const struct restore_ctx *ctx)
 	return false;
 }
 
-/* Write a saved "kernel/..." or "fs/mqueue/..." value under /proc/sys. */
-static int sysctl_put(const IpcSysctl *sc)
-{
-	char path[96];
-	size_t len = strlen(sc->value);
-	int fd, ret = 0;
-
-	if (strstr(sc->name, "..") || (strncmp(sc->name, "kernel/", 7) &&
-	    strncmp(sc->name, "fs/mqueue/", 10)))
-		return -EINVAL;
-	snprintf(path, sizeof(path), "/proc/sys/%s", sc->name);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, sc->value, len) != (ssize_t)len)
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
 /* A new namespace for the tree, with the limits its old one had. */
 static int new_namespace(const IpcNsEntry *ns)
 {
@@ -326,7 +275,11 @@ static int new_namespace(const IpcNsEntry *ns)
 	}
 	pr_info("the tree gets an IPC namespace of its own");
 	for (size_t i = 0; i < ns->n_sysctls; i++) {
-		int ret = sysctl_put(ns->sysctls[i]);
+		const char *name = ns->sysctls[i]->name;
+		/* From the images: only the namespace's own limits, nowhere else under /proc/sys. */
+		int ret = strstr(name, "..") || (strncmp(name, "kernel/", 7) &&
+						 strncmp(name, "fs/mqueue/", 10)) ?
+			  -EINVAL : sysctl_write(name, ns->sysctls[i]->value);
 
 		if (ret)
 			pr_warn("cannot set %s to \"%s\" in the new IPC namespace: %s",

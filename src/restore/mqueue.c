@@ -12,48 +12,16 @@
 #include "log.h"
 #include "restore/mqueue.h"
 #include "restore/restore.h"
-
-static int sysctl_get(const char *name, long long *val)
-{
-	char path[64], buf[32];
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/sys/fs/mqueue/%s", name);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return n < 0 ? -errno : -EIO;
-	buf[n] = '\0';
-	*val = strtoll(buf, NULL, 10);
-	return 0;
-}
-
-static int sysctl_set(const char *name, long long val)
-{
-	char path[64], buf[32];
-	int fd, n, ret = 0;
-
-	snprintf(path, sizeof(path), "/proc/sys/fs/mqueue/%s", name);
-	n = snprintf(buf, sizeof(buf), "%lld\n", val);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, buf, (size_t)n) != n)
-		ret = -errno;
-	close(fd);
-	return ret;
-}
+#include "sysctl.h"
 
 /* In a namespace of the tree's own, its limits may rise to what the queue had. */
 static void raise_limit(const struct restore_ctx *ctx, const char *name, long long want)
 {
 	long long cur = 0;
+	char path[64];
 
-	if (ctx->ipc_own_ns && !sysctl_get(name, &cur) && cur < want && sysctl_set(name, want))
+	snprintf(path, sizeof(path), "fs/mqueue/%s", name);
+	if (ctx->ipc_own_ns && !sysctl_read_ll(path, &cur) && cur < want && sysctl_write_ll(path, want))
 		pr_warn("cannot raise fs.mqueue.%s to %lld in the new IPC namespace", name, want);
 }
 
