@@ -9,4 +9,4 @@ set xlabel 'round'
 set ylabel 'pages (4 KiB)'
 set xtics 1
 set key top right
-plot 'rounds-64.dat' using 1:2 with linespoints title '64 MiB', 'rounds-256.dat' using 1:2 with linespoints title '256 MiB', 'rounds-1024.dat' using 1:2 with linespoints title '1024 MiB'
+plot 'rounds-256.dat' using 1:2 with linespoints title '256 MiB', 'rounds-1024.dat' using 1:2 with linespoints title '1024 MiB'
