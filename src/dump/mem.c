@@ -363,7 +363,7 @@ static int open_map_file(struct mem_dump *m)
 }
 
 /* Which pages of the vma to save, in address order (see src/image/pagemap.h). */
-static int vma_ranges(struct mem_dump *m, VmaKind kind, struct mranges *rs)
+static int vma_ranges(struct mem_dump *m, VmaKind kind, bool carried, struct mranges *rs)
 {
 	const struct proc_vma *v = m->vma;
 	struct mranges cow = { 0 };
@@ -378,7 +378,7 @@ static int vma_ranges(struct mem_dump *m, VmaKind kind, struct mranges *rs)
 		/* Shared memory may hold pages this process never touched: ask the shmem object. */
 		return scan_file_data(m, rs);
 	case VMA_KIND__VMA_FILE_SHARED:
-		return v->deleted ? scan_file_data(m, rs) : 0;
+		return v->deleted || carried ? scan_file_data(m, rs) : 0;
 	case VMA_KIND__VMA_FILE_PRIVATE:
 		if (!v->deleted)
 			return scan_present(m, v->start, v->end, true, rs);
@@ -407,7 +407,7 @@ static int dump_vma_pages(struct mem_dump *m, const struct proc_vma *v)
 		return 0;
 	m->vma = v;
 	m->map_fd = -1;
-	need_file = e.kind == VMA_KIND__VMA_ANON_SHARED ||
+	need_file = e.kind == VMA_KIND__VMA_ANON_SHARED || e.content_carried ||
 		    (v->deleted && (e.kind == VMA_KIND__VMA_FILE_SHARED ||
 				    e.kind == VMA_KIND__VMA_FILE_PRIVATE));
 	if (need_file) {
@@ -419,7 +419,7 @@ static int dump_vma_pages(struct mem_dump *m, const struct proc_vma *v)
 			return ret;
 		}
 	}
-	ret = vma_ranges(m, e.kind, &rs);
+	ret = vma_ranges(m, e.kind, e.content_carried, &rs);
 	if (ret) {
 		pr_err_rc(ret, "pid %d: vma %#llx-%#llx: cannot find its pages", (int)m->ctx->pid,
 			  (unsigned long long)v->start, (unsigned long long)v->end);

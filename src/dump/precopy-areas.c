@@ -55,7 +55,9 @@ int pc_areas_from_vmas(struct precopy_ctx *ctx, const struct proc_vmas *vmas)
 			a.carries = a.resend = true;
 			break;
 		case VMA_KIND__VMA_FILE_SHARED:
-			a.carries = a.resend = v->deleted;
+			a.carries = v->deleted;
+			/* A carried file area is not tracked (uffd-wp may refuse its file): sent when frozen. */
+			a.resend = v->deleted || e.content_carried;
 			break;
 		default:
 			break;

@@ -88,6 +88,8 @@ int vma_classify(const struct proc_vma *v, VmaEntry *e, const char **why)
 		e->pgoff = v->pgoff;
 		e->has_file_deleted = true;
 		e->file_deleted = v->deleted;
+		if (v->shared && !v->deleted && v->end - v->start <= VMA_CARRY_MAX)
+			e->has_content_carried = e->content_carried = true;
 		e->has_dev = e->has_ino = true;
 		e->dev = makedev(v->dev_major, v->dev_minor);
 		e->ino = v->ino;

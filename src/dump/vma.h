@@ -17,6 +17,13 @@
  */
 int vma_classify(const struct proc_vma *v, VmaEntry *e, const char **why);
 
+/*
+ * A MAP_SHARED area of a file that still exists, at most this long, has its
+ * pages saved as well (content_carried): a destination without the file (a
+ * JVM's /tmp/hsperfdata_USER/PID on another host) gets them in a memfd.
+ */
+#define VMA_CARRY_MAX	(1u << 20)
+
 /* Kinds whose pages are never saved: the kernel provides them. */
 bool vma_kind_is_special(VmaKind kind);
 

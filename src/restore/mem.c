@@ -3,6 +3,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/shm.h>
@@ -30,7 +32,7 @@ static bool vma_starts_zero(const VmaEntry *v)
 	case VMA_KIND__VMA_FILE_PRIVATE:
 		return v->file_deleted;
 	case VMA_KIND__VMA_FILE_SHARED:
-		return v->file_deleted;
+		return v->file_deleted || v->content_carried;	/* a carried one: in a fresh memfd */
 	default:
 		return true;
 	}
@@ -129,8 +131,30 @@ static int premap_sysv(const struct restore_ctx *ctx, uint32_t pid, const VmaEnt
 	return 0;
 }
 
+/*
+ * A carried shared file area (content_carried): its own file when it is
+ * here and the one that was mapped (*real set: the saved pages are not
+ * written over it), else a memfd that gets the saved pages.
+ */
+static int carried_file(uint32_t pid, const VmaEntry *v, bool *real)
+{
+	struct stat st;
+	int fd = open(v->path, ((v->prot & PROT_WRITE) ? O_RDWR : O_RDONLY) | O_CLOEXEC);
+
+	if (fd >= 0 && fstat(fd, &st) == 0 && st.st_ino == v->ino &&
+	    (!v->has_dev || st.st_dev == v->dev)) {
+		*real = true;
+		return fd;
+	}
+	if (fd >= 0)
+		close(fd);
+	pr_info("pid %u: area %#" PRIx64 "-%#" PRIx64 ": %s is not here: its saved content goes "
+		"in a memfd", pid, v->start, v->end, v->path);
+	return deleted_shared_file(pid, v);
+}
+
 static int premap_one(const struct restore_ctx *ctx, uint32_t pid, const VmaEntry *v,
-		      uint64_t at)
+		      uint64_t at, bool *real)
 {
 	size_t len = v->end - v->start;
 	int prot = PROT_READ | PROT_WRITE, flags = MAP_FIXED, fd = -1, ret = 0;
@@ -172,6 +196,9 @@ static int premap_one(const struct restore_ctx *ctx, uint32_t pid, const VmaEntr
 	case VMA_KIND__VMA_FILE_SHARED:
 		if (v->file_deleted) {
 			fd = deleted_shared_file(pid, v);
+		} else if (v->content_carried) {
+			fd = carried_file(pid, v, real);
+			prot = (int)v->prot | PROT_READ;
 		} else {
 			fd = open_vma_file(pid, v, (v->prot & PROT_WRITE) ? O_RDWR : O_RDONLY);
 			prot = (int)v->prot | PROT_READ;
@@ -199,7 +226,8 @@ static int premap_one(const struct restore_ctx *ctx, uint32_t pid, const VmaEntr
 }
 
 /* Read the saved pages straight into the premapped areas: one copy, from the file. */
-static int fill_pages(struct restore_ctx *ctx, struct rst_proc *p, struct bootstrap *b)
+static int fill_pages(struct restore_ctx *ctx, struct rst_proc *p, struct bootstrap *b,
+		      const bool *real)
 {
 	struct pages_file *pf = NULL;
 	uint64_t off = 0, psz = (uint64_t)ctx->page_size;
@@ -225,6 +253,10 @@ static int fill_pages(struct restore_ctx *ctx, struct rst_proc *p, struct bootst
 		if (pe->has_flags && (pe->flags & PE_ZERO)) {
 			if (!vma_starts_zero(v))
 				memset(dst, 0, len);
+			continue;
+		}
+		if (real[vi]) {		/* the file itself is there: its pages stay as they are */
+			off += len;
 			continue;
 		}
 		if (!pf) {
@@ -292,7 +324,8 @@ static int move_staged(uint32_t pid, const VmaEntry *v, const struct rst_staged_
 }
 
 /* The kept pages of the areas that were not moved, copied from their staging. */
-static int fill_staged(struct restore_ctx *ctx, struct rst_proc *p, struct bootstrap *b)
+static int fill_staged(struct restore_ctx *ctx, struct rst_proc *p, struct bootstrap *b,
+		       const bool *real)
 {
 	uint64_t psz = (uint64_t)ctx->page_size;
 	size_t vi = 0;
@@ -318,7 +351,7 @@ static int fill_staged(struct restore_ctx *ctx, struct rst_proc *p, struct boots
 			       v->start, v->end);
 			return -EINVAL;
 		}
-		if (vma_takes_staging(v))
+		if (vma_takes_staging(v) || real[vi])
 			continue;
 		memcpy((void *)(bootstrap_premap_addr(b, vi) + (pe->vaddr - v->start)),
 		       (const char *)st->mem + (pe->vaddr - v->start), len);
@@ -330,12 +363,16 @@ int mem_premap(struct restore_ctx *ctx, struct rst_proc *p, struct bootstrap *b)
 {
 	struct rst_args *a = bootstrap_args(b);
 	struct rst_vma *rv;
+	bool *real;
 	size_t n = 0;
-	int ret;
+	int ret = 0;
 
 	rv = bootstrap_alloc(b, p->mm->n_vmas * sizeof(*rv) + 1, 8);
-	if (!rv)
+	real = calloc(p->mm->n_vmas + 1, sizeof(*real));
+	if (!rv || !real) {
+		free(real);
 		return -ENOMEM;
+	}
 	for (size_t i = 0; i < p->mm->n_vmas; i++) {
 		const VmaEntry *v = p->mm->vmas[i];
 		const struct rst_staged_area *st = p->staged ? staged_of(p, v) : NULL;
@@ -345,9 +382,9 @@ int mem_premap(struct restore_ctx *ctx, struct rst_proc *p, struct bootstrap *b)
 		if (st && vma_takes_staging(v))
 			ret = move_staged(p->pid, v, st, bootstrap_premap_addr(b, i));
 		else
-			ret = premap_one(ctx, p->pid, v, bootstrap_premap_addr(b, i));
+			ret = premap_one(ctx, p->pid, v, bootstrap_premap_addr(b, i), &real[i]);
 		if (ret)
-			return ret;
+			goto out;
 		rv[n].src = bootstrap_premap_addr(b, i);
 		rv[n].dst = v->start;
 		rv[n].len = v->end - v->start;
@@ -357,7 +394,10 @@ int mem_premap(struct restore_ctx *ctx, struct rst_proc *p, struct bootstrap *b)
 	}
 	a->vmas = (uint64_t)rv;
 	a->nr_vmas = (uint32_t)n;
-	return p->staged ? fill_staged(ctx, p, b) : fill_pages(ctx, p, b);
+	ret = p->staged ? fill_staged(ctx, p, b, real) : fill_pages(ctx, p, b, real);
+out:
+	free(real);
+	return ret;
 }
 
 int mem_fill_args(struct restore_ctx *ctx, struct rst_proc *p, struct rst_args *a,
