@@ -84,6 +84,15 @@ static int write_all(int fd, const uint8_t *buf, size_t len)
 	return 0;
 }
 
+int files_refill_pipe(int wfd, const PipeEntry *pe)
+{
+	/* It must fit the pipe: nobody reads it before the process runs. */
+	if ((size_t)fcntl(wfd, F_GETPIPE_SZ) < pe->data.len &&
+	    fcntl(wfd, F_SETPIPE_SZ, (int)pe->data.len) < 0)
+		return -errno;
+	return write_all(wfd, pe->data.data, pe->data.len);
+}
+
 /* An unlinked file or memfd: its content in a new memfd, reopened with the file's flags. */
 static int open_content(const char *path, const RegFileEntry *reg)
 {
@@ -194,12 +203,8 @@ static int open_pipe(struct files_state *st, const FileEntry *fe, const char **w
 			return slot->fds[0] < 0 ? slot->fds[0] : slot->fds[1];
 	}
 	if (pe->has_data && pe->data.len) {
-		/* Refill what was queued; it must fit the pipe without blocking. */
 		*what = "cannot refill the pipe";
-		if ((size_t)fcntl(slot->fds[1], F_GETPIPE_SZ) < pe->data.len &&
-		    fcntl(slot->fds[1], F_SETPIPE_SZ, (int)pe->data.len) < 0)
-			return -errno;
-		ret = write_all(slot->fds[1], pe->data.data, pe->data.len);
+		ret = files_refill_pipe(slot->fds[1], pe);
 		if (ret)
 			return ret;
 	}

@@ -218,6 +218,8 @@ int files_install(const struct restore_ctx *ctx, struct rst_proc *p, const int *
 int files_open_reg(const FileEntry *fe, const char **what);
 /* The highest target fd of p, or -1. */
 int files_max_fd(const struct rst_proc *p);
+/* The bytes queued in pe written into the pipe's write end wfd (grown to hold them): 0 or -errno. */
+int files_refill_pipe(int wfd, const PipeEntry *pe);
 
 struct bootstrap;
 

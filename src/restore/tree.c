@@ -228,21 +228,6 @@ static size_t first_holder(const struct restore_ctx *ctx, uint64_t pipe_id)
 	return ctx->nr_procs;
 }
 
-static int write_all(int fd, const uint8_t *buf, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, buf, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* One pipe for pipe_id, with the queued data its read end carries (once, whoever holds it). */
 static int make_shared_pipe(struct restore_ctx *ctx, uint64_t pipe_id, struct rst_shared_pipe *sp)
 {
@@ -261,11 +246,7 @@ static int make_shared_pipe(struct restore_ctx *ctx, uint64_t pipe_id, struct rs
 		if (fe->kind != FD_KIND__FD_PIPE || !pe || pe->pipe_id != pipe_id ||
 		    !pe->has_data || !pe->data.len)
 			continue;
-		if ((size_t)fcntl(sp->fds[1], F_GETPIPE_SZ) < pe->data.len &&
-		    fcntl(sp->fds[1], F_SETPIPE_SZ, (int)pe->data.len) < 0)
-			ret = -errno;
-		if (!ret)
-			ret = write_all(sp->fds[1], pe->data.data, pe->data.len);
+		ret = files_refill_pipe(sp->fds[1], pe);
 		if (ret) {
 			pr_err_rc(ret, "pipe %" PRIu64 ": cannot refill its %zu queued bytes", pipe_id,
 				  pe->data.len);
