@@ -1,6 +1,5 @@
 #define LOG_PREFIX "dump-files: "
 #include "config.h"
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -57,57 +56,6 @@ struct fd_info {
 	size_t content_len;
 	void *kind_mem;		/* what an fd-event.h or fd-epoll.h FileEntry points to */
 };
-
-static int cmp_int(const void *a, const void *b)
-{
-	return *(const int *)a - *(const int *)b;
-}
-
-static int list_fds(pid_t pid, int **out, size_t *nr)
-{
-	char path[64];
-	struct dirent *de;
-	int *fds = NULL;
-	size_t n = 0, cap = 0;
-	DIR *dir;
-	int ret = 0;
-
-	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
-	dir = opendir(path);
-	if (!dir)
-		return -errno;
-	while ((errno = 0, de = readdir(dir))) {
-		char *end;
-		long fd = strtol(de->d_name, &end, 10);
-
-		if (*end || fd < 0 || de->d_name[0] == '\0')
-			continue;
-		if (n == cap) {
-			int *nf;
-
-			cap = cap ? cap * 2 : 64;
-			nf = realloc(fds, cap * sizeof(*nf));
-			if (!nf) {
-				ret = -ENOMEM;
-				goto out;
-			}
-			fds = nf;
-		}
-		fds[n++] = fd;
-	}
-	if (errno)
-		ret = -errno;
-out:
-	closedir(dir);
-	if (ret) {
-		free(fds);
-		return ret;
-	}
-	qsort(fds, n, sizeof(*fds), cmp_int);
-	*out = fds;
-	*nr = n;
-	return 0;
-}
 
 static bool has_suffix(const char *s, const char *suffix)
 {
@@ -463,7 +411,7 @@ int dump_files(struct dump_ctx *ctx)
 	int *fds = NULL, ret, cret;
 	size_t nr = 0;
 
-	ret = list_fds(ctx->pid, &fds, &nr);
+	ret = proc_list_numbers(ctx->pid, "fd", &fds, &nr);
 	if (ret) {
 		pr_err_rc(ret, "pid %d: cannot list its fds", (int)ctx->pid);
 		return ret;

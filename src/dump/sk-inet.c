@@ -1,6 +1,5 @@
 #define LOG_PREFIX "dump-sk-inet: "
 #include "config.h"
-#include <dirent.h>
 #include <linux/sockios.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -196,15 +195,12 @@ static int take_one(struct sk_inet_dump *d, pid_t pid, int pidfd, int fd)
 /* Take every inet socket of pid. */
 static int take_all(struct sk_inet_dump *d, pid_t pid)
 {
-	char path[64], link[64], name[32];
-	struct dirent *de;
-	DIR *dir;
-	int pidfd, ret = 0;
+	char link[64], name[32];
+	int *fds = NULL, pidfd, ret;
+	size_t nr = 0;
 
-	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
-	dir = opendir(path);
-	if (!dir) {
-		ret = -errno;
+	ret = proc_list_numbers(pid, "fd", &fds, &nr);
+	if (ret) {
 		pr_err_rc(ret, "pid %d: cannot list its fds", (int)pid);
 		return ret;
 	}
@@ -214,21 +210,16 @@ static int take_all(struct sk_inet_dump *d, pid_t pid)
 		pr_err_rc(ret, "pid %d: pidfd_open", (int)pid);
 		goto out;
 	}
-	while (!ret && (de = readdir(dir))) {
-		char *end;
-		long fd = strtol(de->d_name, &end, 10);
-
-		if (*end || de->d_name[0] == '\0' || fd < 0)
-			continue;
-		snprintf(name, sizeof(name), "fd/%ld", fd);
+	for (size_t i = 0; !ret && i < nr; i++) {
+		snprintf(name, sizeof(name), "fd/%d", fds[i]);
 		if (proc_readlink(pid, name, link, sizeof(link)) ||
 		    strncmp(link, "socket:[", 8) != 0)
 			continue;
-		ret = take_one(d, pid, pidfd, (int)fd);
+		ret = take_one(d, pid, pidfd, fds[i]);
 	}
 	close(pidfd);
 out:
-	closedir(dir);
+	free(fds);
 	return ret;
 }
 

@@ -1,6 +1,5 @@
 #define LOG_PREFIX "dump-sk-unix: "
 #include "config.h"
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -116,28 +115,20 @@ static int add_ino(struct sk_unix_dump *d, uint64_t ino, size_t *cap)
 
 static int read_proc_sockets(struct sk_unix_dump *d, pid_t pid, size_t *cap)
 {
-	char path[64], name[32], link[64];
-	struct dirent *de;
-	DIR *dir;
-	int ret = 0;
+	char name[32], link[64];
+	int *fds = NULL, ret;
+	size_t nr = 0;
 
-	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
-	dir = opendir(path);
-	if (!dir)
-		return -errno;
-	while (!ret && (de = readdir(dir))) {
+	ret = proc_list_numbers(pid, "fd", &fds, &nr);
+	for (size_t i = 0; !ret && i < nr; i++) {
 		unsigned long long ino;
-		char *end;
-		long fd = strtol(de->d_name, &end, 10);
 
-		if (*end || de->d_name[0] == '\0' || fd < 0)
-			continue;
-		snprintf(name, sizeof(name), "fd/%ld", fd);
+		snprintf(name, sizeof(name), "fd/%d", fds[i]);
 		if (proc_readlink(pid, name, link, sizeof(link)) == 0 &&
 		    sscanf(link, "socket:[%llu]", &ino) == 1)
 			ret = add_ino(d, ino, cap);
 	}
-	closedir(dir);
+	free(fds);
 	return ret;
 }
 

@@ -5,7 +5,6 @@
  * (tracker.h says why no order of the two steps would do).
  */
 #define LOG_PREFIX "tracker-softdirty: "
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -17,6 +16,7 @@
 
 #include "compat.h"
 #include "log.h"
+#include "dump/proc.h"
 #include "dump/tracker-backend.h"
 
 /* Pagemap entries per pread: 512 KiB, 256 MiB of address space. */
@@ -165,27 +165,22 @@ static char thread_state(pid_t pid, int tid)
  */
 static int sd_begin(struct tracker *t)
 {
-	struct dirent *de;
-	char path[64], st;
-	DIR *d;
-	int ret = 0;
+	int *tids = NULL, ret;
+	size_t nr = 0;
+	char st;
 
-	snprintf(path, sizeof(path), "/proc/%d/task", t->pid);
-	d = opendir(path);
-	if (!d)
-		return errno == ENOENT ? -ESRCH : -errno;
-	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.')
-			continue;
-		st = thread_state(t->pid, atoi(de->d_name));
+	ret = proc_list_numbers(t->pid, "task", &tids, &nr);
+	if (ret)
+		return ret == -ENOENT ? -ESRCH : ret;
+	for (size_t i = 0; !ret && i < nr; i++) {
+		st = thread_state(t->pid, tids[i]);
 		if (st == 0 || strchr("tTZX", st))
 			continue;	/* 0: the thread exited meanwhile */
-		pr_err("pid %d: thread %s is running (state %c): soft-dirty needs the process stopped",
-		       t->pid, de->d_name, st);
+		pr_err("pid %d: thread %d is running (state %c): soft-dirty needs the process stopped",
+		       t->pid, tids[i], st);
 		ret = -EBUSY;
-		break;
 	}
-	closedir(d);
+	free(tids);
 	return ret;
 }
 
