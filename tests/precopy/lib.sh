@@ -11,6 +11,7 @@ set -u
 LMIG=${LMIG:?LMIG must name the lmig binary}
 top_builddir=${top_builddir:?top_builddir must be set}
 . "$(dirname "$0")/../lib/pidns.sh"
+. "$(dirname "$0")/../lib/wait.sh"
 if [ -z "${PRECOPY_TEST_REAPED:-}" ]; then
 	PRECOPY_TEST_REAPED=1 exec "$top_builddir/tests/cr/subreaper" bash "$0" "$@"
 fi
@@ -42,26 +43,6 @@ fail() {
 skip() {
 	echo "SKIP $name: $*"
 	exit 77
-}
-
-# wait_for FILE REGEX SECONDS
-wait_for() {
-	local end=$((SECONDS + $3))
-	while [ $SECONDS -le "$end" ]; do
-		grep -qE "$2" "$1" 2>/dev/null && return 0
-		sleep 0.05
-	done
-	return 1
-}
-
-# wait_gone PID SECONDS: the pid no longer exists (reaped).
-wait_gone() {
-	local end=$((SECONDS + $2))
-	while [ $SECONDS -le "$end" ]; do
-		[ -d "/proc/$1" ] || return 0
-		sleep 0.05
-	done
-	return 1
 }
 
 need_pidns() {

@@ -20,3 +20,4 @@ UNIT_TESTS += %reldir%/units
 check_PROGRAMS += %reldir%/units
 %canon_reldir%_units_LDADD = liblmig.a $(LMIG_LIBS)
 PRECOPY_TESTS += %reldir%/tree.sh
+EXTRA_DIST += tests/lib/wait.sh

@@ -7,6 +7,7 @@
 set -u
 LMIG=${LMIG:?LMIG must name the lmig binary}
 top_builddir=${top_builddir:?top_builddir must be set}
+. "$(dirname "$0")/../lib/wait.sh"
 if [ -z "${RESTORE_TEST_REAPED:-}" ]; then
 	RESTORE_TEST_REAPED=1 exec "$top_builddir/tests/cr/subreaper" bash "$0" "$@"
 fi
@@ -30,26 +31,6 @@ fail() {
 		[ -f "$f" ] && tail -n 20 "$f" | sed "s|^|  $(basename "$f"): |"
 	done
 	exit 1
-}
-
-# wait_for FILE REGEX SECONDS
-wait_for() {
-	local end=$((SECONDS + $3))
-	while [ $SECONDS -le "$end" ]; do
-		grep -qE "$2" "$1" 2>/dev/null && return 0
-		sleep 0.05
-	done
-	return 1
-}
-
-# wait_gone PID SECONDS: the pid no longer exists (reaped).
-wait_gone() {
-	local end=$((SECONDS + $2))
-	while [ $SECONDS -le "$end" ]; do
-		[ -d "/proc/$1" ] || return 0
-		sleep 0.05
-	done
-	return 1
 }
 
 # maps_of PID: ranges, protections and names, as restore must give them back.

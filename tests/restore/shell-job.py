@@ -107,8 +107,8 @@ def wait_gone(pid, secs):
             if stat_fields(pid)[0] == "Z":
                 time.sleep(0.05)
                 continue
-        except FileNotFoundError:
-            return
+        except (FileNotFoundError, ProcessLookupError):
+            return  # ESRCH: it was reaped between the open and the read of its stat
         time.sleep(0.05)
     raise Fail("pid %d still exists %d s after it was killed" % (pid, secs))
 
