@@ -32,6 +32,8 @@ static const struct feature features[CHECK_NR_FEATURES] = {
 	[CHECK_IO_URING_SEND_ZC]	= { "io-uring-send-zc",		false,	probe_io_uring_send_zc },
 	[CHECK_RDMA]			= { "rdma",			false,	probe_rdma },
 	[CHECK_SELINUX]			= { "selinux",			false,	probe_selinux },
+	[CHECK_TLS]			= { "tls",			false,	probe_tls },
+	[CHECK_KTLS]			= { "ktls",			false,	probe_ktls },
 };
 
 const char *check_feature_name(enum check_feature f)

@@ -36,6 +36,8 @@ enum check_feature {
 	CHECK_IO_URING_SEND_ZC,
 	CHECK_RDMA,			/* verbs devices; "not built" without HAVE_RDMA */
 	CHECK_SELINUX,			/* enabled or not; disabled is no failure */
+	CHECK_TLS,			/* --tls: GnuTLS initialises */
+	CHECK_KTLS,			/* kernel TLS (the "tls" TCP ULP) for --tls */
 	CHECK_NR_FEATURES
 };
 

@@ -1,4 +1,4 @@
-/* Socket and transport probes: TCP repair mode, io_uring, RDMA devices. */
+/* Socket and transport probes: TCP repair mode, io_uring, RDMA devices, TLS. */
 #define LOG_PREFIX "check: "
 #include "config.h"
 #include <errno.h>
@@ -15,6 +15,7 @@
 
 #include "log.h"
 #include "probe.h"
+#include "transport/tls-opts.h"
 
 void probe_tcp_repair(struct check_probe *p)
 {
@@ -112,3 +113,21 @@ void probe_rdma(struct check_probe *p)
 	probe_set(p, false, "not built (configure found no libibverbs/librdmacm)");
 }
 #endif
+
+/* --tls: GnuTLS is linked in; whether it initialises here. */
+void probe_tls(struct check_probe *p)
+{
+	char why[CHECK_DETAIL_MAX] = "";
+	bool ok = tp_tls_probe(why, sizeof(why)) == 0;
+
+	probe_set(p, ok, "%s", why);
+}
+
+/* Kernel TLS: then --tls leaves the data path to the back end (uring too). */
+void probe_ktls(struct check_probe *p)
+{
+	const char *why = "";
+	bool ok = tp_ktls_probe(&why) == 0;
+
+	probe_set(p, ok, "%s", why);
+}

@@ -6,6 +6,7 @@
 #include "action-script.h"
 #include "cli.h"
 #include "log.h"
+#include "transport/tls-opts.h"
 #include "precopy-opts.h"
 
 void precopy_usage(void)
@@ -27,7 +28,8 @@ void precopy_usage(void)
 	       "      --leave-running      keep the source running after success\n"
 	       "      --stats-json FILE    write a JSON summary of the migration\n"
 	       "      --auth-key FILE      shared key proving both peers\n"
-	       "  -h, --help               this help\n");
+	       "%s"
+	       "  -h, --help               this help\n", tp_tls_usage);
 }
 
 enum {
@@ -66,6 +68,7 @@ int precopy_parse_opts(int argc, char **argv, struct precopy_opts *o)
 		{ "stats-json", required_argument, NULL, OPT_STATS_JSON },
 		{ "auth-key", required_argument, NULL, OPT_AUTH_KEY },
 		{ "action-script", required_argument, NULL, OPT_ACTION_SCRIPT },
+		TP_TLS_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -148,6 +151,8 @@ int precopy_parse_opts(int argc, char **argv, struct precopy_opts *o)
 			o->help = true;
 			return 0;
 		default:
+			if (tp_tls_opt(c, optarg, &o->tls))
+				break;
 			pr_err("unknown or incomplete option '%s'; see 'lmig precopy --help'",
 			       argv[optind - 1]);
 			return -EINVAL;
@@ -157,6 +162,8 @@ int precopy_parse_opts(int argc, char **argv, struct precopy_opts *o)
 		pr_err("unexpected argument '%s'", argv[optind]);
 		return -EINVAL;
 	}
+	if (tp_tls_opts_check(&o->tls))
+		return -EINVAL;
 	if (!o->pid || !o->port) {
 		pr_err("--pid and --to are required; see 'lmig precopy --help'");
 		return -EINVAL;

@@ -10,6 +10,7 @@
 #include <sys/types.h>
 
 #include "action-script.h"
+#include "transport/tls-opts.h"
 
 struct precopy_opts {
 	pid_t pid;
@@ -24,6 +25,7 @@ struct precopy_opts {
 	bool tcp_established;
 	const char *stats_json;
 	const char *auth_key;
+	struct tp_tls_opts tls;		/* --tls, --tls-cacert, ... */
 	struct action_scripts scripts;	/* --action-script */
 	bool help;
 };

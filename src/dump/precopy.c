@@ -610,6 +610,7 @@ int precopy_run(const struct precopy_opts *o)
 	struct tp_opts to = {
 		.backend = o->transport ? o->transport : "tcp",
 		.auth_key_file = o->auth_key,
+		.tls = o->tls,
 		.compress = o->compress_lz4,
 	};
 	struct dump_opts dopts = {

@@ -31,6 +31,7 @@ static int serve(const struct pageserver_opts *o, const struct fault *fault)
 		.backend = o->transport,
 		.auth_key_file = o->auth_key,
 		.insecure = o->insecure,
+		.tls = o->tls,
 	};
 	struct tp_listener *l;
 	int ret;
@@ -38,9 +39,10 @@ static int serve(const struct pageserver_opts *o, const struct fault *fault)
 	ret = tp_listen(&to, o->address, o->port, &l);
 	if (ret)
 		return ret;
-	pr_msg("pageserver: listening on %s port %u (%s)\n",
-	       o->address ? o->address : (o->auth_key || o->insecure) ? "0.0.0.0" : "127.0.0.1",
-	       tp_listener_port(l), o->transport ? o->transport : "tcp");
+	pr_msg("pageserver: listening on %s port %u (%s%s)\n",
+	       o->address ? o->address :
+	       (o->auth_key || o->tls.on || o->insecure) ? "0.0.0.0" : "127.0.0.1",
+	       tp_listener_port(l), o->transport ? o->transport : "tcp", o->tls.on ? ", tls" : "");
 	for (;;) {
 		struct tp_conn *c;
 

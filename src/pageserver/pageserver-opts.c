@@ -6,6 +6,7 @@
 #include "action-script.h"
 #include "cli.h"
 #include "log.h"
+#include "transport/tls-opts.h"
 #include "pageserver-opts.h"
 
 void pageserver_usage(void)
@@ -25,7 +26,8 @@ void pageserver_usage(void)
 	       "      --action-script S    run S (sh -c) at the restore's stages pre-restore,\n"
 	       "                           network-lock, post-restore, network-unlock and\n"
 	       "                           rollback (repeatable)\n"
-	       "  -h, --help               this help\n");
+	       "%s"
+	       "  -h, --help               this help\n", tp_tls_usage);
 }
 
 enum {
@@ -49,6 +51,7 @@ int pageserver_parse_opts(int argc, char **argv, struct pageserver_opts *o)
 		{ "auth-key", required_argument, NULL, OPT_AUTH_KEY },
 		{ "insecure", no_argument, NULL, OPT_INSECURE },
 		{ "action-script", required_argument, NULL, OPT_ACTION_SCRIPT },
+		TP_TLS_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -97,6 +100,8 @@ int pageserver_parse_opts(int argc, char **argv, struct pageserver_opts *o)
 			o->help = true;
 			return 0;
 		default:
+			if (tp_tls_opt(c, optarg, &o->tls))
+				break;
 			pr_err("unknown or incomplete option '%s'; see 'lmig pageserver --help'",
 			       argv[optind - 1]);
 			return -EINVAL;
@@ -106,6 +111,8 @@ int pageserver_parse_opts(int argc, char **argv, struct pageserver_opts *o)
 		pr_err("unexpected argument '%s'", argv[optind]);
 		return -EINVAL;
 	}
+	if (tp_tls_opts_check(&o->tls))
+		return -EINVAL;
 	if (!o->port) {
 		pr_err("--port is required; see 'lmig pageserver --help'");
 		return -EINVAL;

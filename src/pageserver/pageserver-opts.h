@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "action-script.h"
+#include "transport/tls-opts.h"
 
 struct pageserver_opts {
 	uint16_t port;
@@ -17,6 +18,7 @@ struct pageserver_opts {
 	const char *images_dir;	/* write images instead of restoring */
 	bool keep_going;
 	const char *auth_key;
+	struct tp_tls_opts tls;		/* --tls, --tls-cacert, ... */
 	bool insecure;
 	struct action_scripts scripts;	/* --action-script, for the restore */
 	bool help;

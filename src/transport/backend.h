@@ -61,6 +61,12 @@ struct tp_backend {
 	 */
 	ssize_t (*recv)(struct tp_link *k, void *buf, size_t len);
 	void (*close)(struct tp_link *k);
+	/*
+	 * The connected TCP socket under the link, for TLS (tls.c), which
+	 * runs its handshake on it and may hand the keys to the kernel;
+	 * NULL when there is none (rdma). The link still owns it.
+	 */
+	int (*sockfd)(struct tp_link *k);
 };
 
 extern const struct tp_backend tp_tcp_backend;

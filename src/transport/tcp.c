@@ -173,6 +173,11 @@ static ssize_t tcp_recv(struct tp_link *bk, void *buf, size_t len)
 	return r < 0 ? sock_err() : r;
 }
 
+static int tcp_sockfd(struct tp_link *bk)
+{
+	return ((struct tcp_link *)bk)->fd;
+}
+
 static void tcp_close(struct tp_link *bk)
 {
 	struct tcp_link *k = (struct tcp_link *)bk;
@@ -191,4 +196,5 @@ const struct tp_backend tp_tcp_backend = {
 	.sendv = tcp_sendv,
 	.recv = tcp_recv,
 	.close = tcp_close,
+	.sockfd = tcp_sockfd,
 };

@@ -16,12 +16,14 @@
 #include "crc32c.h"
 #include "log.h"
 #include "transport/conn.h"
+#include "transport/tls.h"
 
 struct tp_listener {
 	struct tp_blis *bl;
 	struct tp_opts opts;
 	bool has_key;
 	struct tp_key key;
+	struct tp_tls *tls;	/* NULL without --tls */
 };
 
 const char *const tp_backend_names[] = { "tcp", "uring", "rdma", NULL };
@@ -105,11 +107,18 @@ int tp_listen(const struct tp_opts *o, const char *address, uint16_t port,
 			goto err;
 		l->has_key = true;
 	}
+	if (o->tls.on) {
+		rc = tp_tls_backend_ok(be);
+		if (!rc)
+			rc = tp_tls_new(&o->tls, true, &l->tls);
+		if (rc)
+			goto err;
+	}
 	if (!address)
-		address = l->has_key || o->insecure ? "0.0.0.0" : "127.0.0.1";
-	if (!l->has_key && !o->insecure && !addr_is_loopback(address)) {
+		address = l->has_key || l->tls || o->insecure ? "0.0.0.0" : "127.0.0.1";
+	if (!l->has_key && !l->tls && !o->insecure && !addr_is_loopback(address)) {
 		pr_err("%s: refusing to listen on a non-loopback address without "
-		       "an auth key (--auth-key FILE, or --insecure)", address);
+		       "an auth key or TLS (--auth-key FILE, --tls, or --insecure)", address);
 		rc = -EPERM;
 		goto err;
 	}
@@ -118,11 +127,12 @@ int tp_listen(const struct tp_opts *o, const char *address, uint16_t port,
 		pr_err_rc(rc, "%s %s port %u: cannot listen", be->name, address, port);
 		goto err;
 	}
-	pr_info("%s: listening on %s%s", be->name, l->bl->name,
-		l->has_key ? " (authenticated)" : "");
+	pr_info("%s: listening on %s%s%s", be->name, l->bl->name,
+		l->has_key ? " (authenticated)" : "", l->tls ? " (TLS)" : "");
 	*out = l;
 	return 0;
 err:
+	tp_tls_free(l->tls);
 	tp_key_wipe(&l->key);
 	free(l);
 	return rc;
@@ -138,6 +148,7 @@ void tp_listener_close(struct tp_listener *l)
 	if (!l)
 		return;
 	l->bl->be->listen_close(l->bl);
+	tp_tls_free(l->tls);
 	tp_key_wipe(&l->key);
 	free(l);
 }
@@ -179,6 +190,26 @@ static struct tp_conn *conn_new(struct tp_link *k, const struct tp_opts *o,
 	return c;
 }
 
+/*
+ * A client that sent a plain HELLO to a --tls listener: read it and
+ * refuse it in the lmig protocol, so that its side says why too.
+ */
+static int refuse_plain(struct tp_listener *l, struct tp_link *k)
+{
+	struct tp_conn *c = conn_new(k, &l->opts, NULL, true);
+	struct tp_msg m;
+
+	if (!c) {
+		k->be->close(k);
+		return -ENOMEM;
+	}
+	if (conn_recv_frame(c, &m, NULL) == 1)
+		conn_fail(c, -EACCES, TP_AUTH_REFUSED,
+			  "TLS mismatch: the page server requires TLS (--tls), the sender has no --tls");
+	tp_close(c);
+	return -EACCES;
+}
+
 int tp_accept(struct tp_listener *l, struct tp_conn **out)
 {
 	const struct tp_backend *be = l->bl->be;
@@ -191,9 +222,18 @@ int tp_accept(struct tp_listener *l, struct tp_conn **out)
 		pr_err_rc(rc, "%s %s: accept", be->name, l->bl->name);
 		return rc;
 	}
+	if (l->tls) {
+		rc = tp_tls_handshake(l->tls, &k, NULL);
+		if (rc == -EPROTONOSUPPORT)
+			return refuse_plain(l, k);
+		if (rc) {
+			be->close(k);
+			return rc;
+		}
+	}
 	c = conn_new(k, &l->opts, l->has_key ? &l->key : NULL, true);
 	if (!c) {
-		be->close(k);
+		k->be->close(k);
 		return -ENOMEM;
 	}
 	rc = tp_handshake_server(c);
@@ -209,6 +249,7 @@ int tp_connect(const struct tp_opts *o, const char *host, uint16_t port,
 	       struct tp_conn **out)
 {
 	const struct tp_backend *be;
+	struct tp_tls *tls = NULL;
 	struct tp_key key;
 	struct tp_link *k;
 	struct tp_conn *c;
@@ -217,19 +258,33 @@ int tp_connect(const struct tp_opts *o, const char *host, uint16_t port,
 	be = backend_get(o, &rc);
 	if (!be)
 		return rc;
+	if (o->tls.on) {
+		rc = tp_tls_backend_ok(be);
+		if (!rc)
+			rc = tp_tls_new(&o->tls, false, &tls);
+		if (rc)
+			return rc;
+	}
 	if (o->auth_key_file) {
 		rc = tp_key_load(o->auth_key_file, &key);
 		if (rc)
-			return rc;
+			goto out_tls;
 	}
 	rc = be->connect(host, port, timeout_of(o), &k);
 	if (rc) {
 		pr_err_rc(rc, "%s %s port %u: cannot connect", be->name, host, port);
 		goto out;
 	}
+	if (tls) {
+		rc = tp_tls_handshake(tls, &k, host);
+		if (rc) {
+			be->close(k);
+			goto out;
+		}
+	}
 	c = conn_new(k, o, o->auth_key_file ? &key : NULL, false);
 	if (!c) {
-		be->close(k);
+		k->be->close(k);
 		rc = -ENOMEM;
 		goto out;
 	}
@@ -241,6 +296,8 @@ int tp_connect(const struct tp_opts *o, const char *host, uint16_t port,
 	*out = c;
 out:
 	tp_key_wipe(&key);
+out_tls:
+	tp_tls_free(tls);
 	return rc;
 }
 
@@ -376,6 +433,9 @@ int conn_recv_frame(struct tp_conn *c, struct tp_msg *m, char *text)
 	if (rc)
 		return rc == 1 ? 0 : rc;
 	rc = tp_hdr_decode(c->hbuf, &c->rx.h, &why);
+	if (rc && tp_tls_looks_like_tls(c->hbuf, TPW_HDR_SIZE))
+		return conn_fail(c, rc, TP_PROTOCOL,
+				 "TLS mismatch: the peer speaks TLS (--tls), this side has no --tls");
 	if (rc)
 		return conn_fail(c, rc, c->rx.h.version && c->rx.h.version != TPW_VERSION ?
 				 TP_VERSION : TP_PROTOCOL, why.msg);

@@ -56,6 +56,7 @@
 #include <sys/uio.h>
 
 #include "transport/protocol.h"
+#include "transport/tls-opts.h"
 
 #define TP_DEFAULT_TIMEOUT_MS	30000u
 
@@ -73,6 +74,14 @@ struct tp_opts {
 	 * allows any address anyway (the page server's --insecure).
 	 */
 	bool insecure;
+	/*
+	 * TLS under the framing (tls-opts.h, tls.h): with tls.on both sides
+	 * must have it, each presents its certificate and checks the
+	 * peer's; a peer without TLS, or with a certificate the CA did not
+	 * sign, is refused with one line. TLS counts as authentication for
+	 * the listener's address (see insecure).
+	 */
+	struct tp_tls_opts tls;
 	bool compress;			/* LZ4 for page runs this side sends */
 	unsigned int timeout_ms;	/* every wait; 0 = TP_DEFAULT_TIMEOUT_MS */
 };

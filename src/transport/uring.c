@@ -359,6 +359,11 @@ static ssize_t uring_recv(struct tp_link *bk, void *buf, size_t len)
 	return rc == -EINTR || rc == -EAGAIN ? -ETIMEDOUT : rc;
 }
 
+static int uring_sockfd(struct tp_link *bk)
+{
+	return ((struct uring_link *)bk)->fd;
+}
+
 static void uring_close(struct tp_link *bk)
 {
 	struct uring_link *k = (struct uring_link *)bk;
@@ -379,4 +384,5 @@ const struct tp_backend tp_uring_backend = {
 	.sendv = uring_sendv,
 	.recv = uring_recv,
 	.close = uring_close,
+	.sockfd = uring_sockfd,
 };

@@ -21,7 +21,8 @@ PME_PRESENT = 1 << 63
 REQUIRED = ["ptrace-seize", "process-vm-readv", "pidfd-getfd", "clone3-set-tid", "pr-set-mm-map"]
 FEATURES = ["soft-dirty", "uffd-wp"] + REQUIRED + [
     "memfd", "seccomp-get-filter", "rseq-configuration", "time-ns", "net-ns",
-    "tcp-repair", "io-uring", "io-uring-send-zc", "rdma", "selinux"]
+    "tcp-repair", "io-uring", "io-uring-send-zc", "rdma", "selinux",
+    "tls", "ktls"]
 
 failures = []
 
