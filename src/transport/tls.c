@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 #include <linux/tls.h>
 #include <gnutls/gnutls.h>
@@ -83,6 +84,34 @@ static int readable(const char *opt, const char *path)
 	return rc;
 }
 
+/* Our own certificate out of its dates would only be refused by the peer: say so now. */
+static int check_dates(gnutls_certificate_credentials_t cred, const char *path)
+{
+	gnutls_x509_crt_t *crts;
+	unsigned int n = 0, i;
+	time_t now = time(NULL), from, until;
+	char when[32];
+	int rc = 0;
+
+	if (gnutls_certificate_get_x509_crt(cred, 0, &crts, &n) < 0)
+		return 0;	/* the peer will tell */
+	if (n) {
+		from = gnutls_x509_crt_get_activation_time(crts[0]);
+		until = gnutls_x509_crt_get_expiration_time(crts[0]);
+		if (now < from || now > until) {
+			strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC",
+				 gmtime(now < from ? &from : &until));
+			pr_err("--tls-cert %s: the certificate %s %s", path,
+			       now < from ? "is valid only from" : "expired on", when);
+			rc = -EKEYEXPIRED;
+		}
+	}
+	for (i = 0; i < n; i++)
+		gnutls_x509_crt_deinit(crts[i]);
+	gnutls_free(crts);
+	return rc;
+}
+
 int tp_tls_new(const struct tp_tls_opts *o, bool server, struct tp_tls **out)
 {
 	struct tp_tls *t;
@@ -120,6 +149,9 @@ int tp_tls_new(const struct tp_tls_opts *o, bool server, struct tp_tls **out)
 		rc = -EINVAL;
 		goto err_cred;
 	}
+	rc = check_dates(t->cred, o->cert);
+	if (rc)
+		goto err_cred;
 	rc = gnutls_priority_init(&t->prio, TLS_PRIORITY, NULL);
 	if (rc < 0) {
 		pr_err("GnuTLS priority \"%s\": %s", TLS_PRIORITY, gnutls_strerror(rc));

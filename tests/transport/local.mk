@@ -23,3 +23,6 @@ EXTRA_DIST += tests/fuzz/fuzz-frame.c tests/fuzz/run-frame.sh
 fuzz-frame:
 	$(SHELL) $(top_srcdir)/tests/fuzz/run-frame.sh $(abs_top_builddir) $(FUZZ_SECONDS)
 .PHONY: fuzz-frame
+# --tls between two test hosts: refusals, then a migration (tls-certs.sh makes the CA).
+TESTS += %reldir%/tls.sh
+EXTRA_DIST += %reldir%/tls.sh %reldir%/tls-certs.sh
