@@ -1,18 +1,66 @@
 #define LOG_PREFIX "pageserver-staging: "
 #include "config.h"
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "pageserver/staging.h"
+
+/* Whether anonymous memory gets huge pages only where madvise() asks for them. */
+static bool thp_on_advice(void)
+{
+	char buf[128];
+	ssize_t n;
+	int fd = open("/sys/kernel/mm/transparent_hugepage/enabled", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = 0;
+	return strstr(buf, "[madvise]") != NULL;
+}
 
 void staging_init(struct staging *s, uint64_t page_size)
 {
 	memset(s, 0, sizeof(*s));
 	s->page_size = page_size;
+	s->thp_advise = thp_on_advice();
+}
+
+/*
+ * A staging mapping for the area [start, start + len): placed equal to
+ * start modulo RST_PMD_SPAN when it spans one (the mremaps of restore then
+ * move whole page tables), and backed by huge pages where the kernel
+ * gives them (fork, munmap and mremap then handle one entry per 2 MiB
+ * instead of 512). *advised tells whether MADV_HUGEPAGE was needed for
+ * that. MAP_FAILED with errno set on failure.
+ */
+static void *map_area(const struct staging *s, uint64_t start, uint64_t len, bool *advised)
+{
+	uint64_t extra = len >= RST_PMD_SPAN ? RST_PMD_SPAN : 0;
+	char *m = mmap(NULL, len + extra, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0), *at;
+
+	*advised = false;
+	if (m == MAP_FAILED || !extra)
+		return m;
+	at = m + ((start - (uint64_t)m) & (RST_PMD_SPAN - 1));
+	if (at > m)
+		munmap(m, (size_t)(at - m));
+	if (at + len < m + len + extra)
+		munmap(at + len, (size_t)(m + len + extra - (at + len)));
+	/* Best effort: without huge pages restore is slower, not wrong. */
+	if (s->thp_advise && !madvise(at, len, MADV_HUGEPAGE))
+		*advised = true;
+	return at;
 }
 
 static struct staging_proc *find_proc(const struct staging *s, uint32_t pid)
@@ -108,11 +156,11 @@ int staging_set_layout(struct staging *s, uint32_t pid, const struct layout_area
 		if (j < p->nr && p->a[j].start == a[i].start && p->a[j].end == a[i].end &&
 		    p->a[j].mem) {
 			na[i].mem = p->a[j].mem;
+			na[i].hugepage = p->a[j].hugepage;
 			p->a[j].mem = NULL;	/* kept: not unmapped below */
 			continue;
 		}
-		na[i].mem = mmap(NULL, a[i].end - a[i].start, PROT_READ | PROT_WRITE,
-				 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		na[i].mem = map_area(s, a[i].start, a[i].end - a[i].start, &na[i].hugepage);
 		if (na[i].mem == MAP_FAILED) {
 			ret = -errno;
 			na[i].mem = NULL;

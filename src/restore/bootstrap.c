@@ -144,17 +144,22 @@ static int match_special(struct rst_proc *p, struct rst_args *a, const char **na
 	return 0;
 }
 
-/* The lowest hole of len bytes above HOLE_FLOOR, with a guard page on each side. */
-static int find_hole(struct range *busy, size_t n, uint64_t len, long psz, uint64_t *at)
+/*
+ * The lowest hole of len bytes above HOLE_FLOOR starting at a multiple of
+ * align, with a guard page on each side.
+ */
+static int find_hole(struct range *busy, size_t n, uint64_t len, long psz, uint64_t align,
+		     uint64_t *at)
 {
 	uint64_t cur = HOLE_FLOOR;
 
 	qsort(busy, n, sizeof(*busy), cmp_range);
 	for (size_t i = 0; i <= n; i++) {
 		uint64_t next = i < n ? busy[i].start : TASK_SIZE_47;
+		uint64_t start = round_up(cur + (uint64_t)psz, align);
 
-		if (next > cur && next - cur >= len + 2 * (uint64_t)psz) {
-			*at = cur + (uint64_t)psz;
+		if (next > start && next - start >= len + (uint64_t)psz) {
+			*at = start;
 			return 0;
 		}
 		if (i < n && busy[i].end > cur)
@@ -220,12 +225,23 @@ int bootstrap_create(struct restore_ctx *ctx, struct rst_proc *p, struct bootstr
 	stack_len = STACK_LEN + (p->nr_cores ? p->nr_cores - 1 : 0) * (uint64_t)RST_THREAD_STACK;
 	for (unsigned int i = 0; i < tmp.nr_special; i++)
 		park_len += tmp.special[i].len;
+	/*
+	 * Premap offsets in a region that starts on an RST_PMD_SPAN boundary:
+	 * an area that spans one sits at its own address modulo it, so that
+	 * mremap moves it (in and out) by whole page tables.
+	 */
+	cur = blob_len + b->args_len + stack_len + park_len;
 	for (size_t i = 0; i < b->nr_vmas; i++) {
 		const VmaEntry *v = p->mm->vmas[i];
 
-		if (!vma_is_special(v))
-			premap_len += v->end - v->start;
+		if (vma_is_special(v))
+			continue;
+		if (v->end - v->start >= RST_PMD_SPAN)
+			cur += (v->start - cur) & (RST_PMD_SPAN - 1);
+		b->premap[i] = cur;
+		cur += v->end - v->start;
 	}
+	premap_len = cur - (blob_len + b->args_len + stack_len + park_len);
 	b->len = blob_len + b->args_len + stack_len + park_len + premap_len;
 
 	/* Both lmig's areas and the target's final ones must stay clear of the region. */
@@ -243,7 +259,7 @@ int bootstrap_create(struct restore_ctx *ctx, struct rst_proc *p, struct bootstr
 			nbusy++;
 		}
 	}
-	ret = find_hole(busy, nbusy, b->len, (long)psz, &b->start);
+	ret = find_hole(busy, nbusy, b->len, (long)psz, RST_PMD_SPAN, &b->start);
 	if (ret) {
 		pr_err("pid %u: no free hole of %" PRIu64 " bytes for the restorer", p->pid, b->len);
 		goto err;
@@ -284,14 +300,9 @@ int bootstrap_create(struct restore_ctx *ctx, struct rst_proc *p, struct bootstr
 		cur += a->special[i].len;
 	}
 	b->premap_start = cur;
-	for (size_t i = 0; i < b->nr_vmas; i++) {
-		const VmaEntry *v = p->mm->vmas[i];
-
-		if (vma_is_special(v))
-			continue;
-		b->premap[i] = cur;
-		cur += v->end - v->start;
-	}
+	for (size_t i = 0; i < b->nr_vmas; i++)
+		if (!vma_is_special(p->mm->vmas[i]))
+			b->premap[i] += b->start;
 	free(busy);
 	*out = b;
 	return 0;

@@ -390,6 +390,14 @@ int mem_premap(struct restore_ctx *ctx, struct rst_proc *p, struct bootstrap *b)
 		rv[n].len = v->end - v->start;
 		rv[n].prot = v->prot;
 		rv[n].madv = v->has_madv ? v->madv : 0;
+		if (st && vma_takes_staging(v) && st->hugepage &&
+		    !(rv[n].madv & (VMA_MADV(MADV_HUGEPAGE) | VMA_MADV(MADV_NOHUGEPAGE))))
+			/*
+			 * The area carries the staging's MADV_HUGEPAGE; no advice
+			 * takes it back to none, and NOHUGEPAGE acts alike in the
+			 * kernel's "madvise" mode, the one where staging asks.
+			 */
+			rv[n].madv |= VMA_MADV(MADV_NOHUGEPAGE);
 		n++;
 	}
 	a->vmas = (uint64_t)rv;

@@ -70,8 +70,19 @@ void restore_usage(void);
  */
 struct rst_staged_area {
 	uint64_t start, end;
-	void *mem;
+	void *mem;		/* mem and start are equal modulo RST_PMD_SPAN when the area spans one */
+	bool hugepage;		/* mem got MADV_HUGEPAGE from the page server, not from the dump */
 };
+
+/*
+ * What one page-table entry of the level above the last maps (2 MiB on
+ * x86_64). mremap moves whole page tables and huge pages, one entry for
+ * this many bytes, only where source and destination are equal modulo
+ * it; else it moves every 4 KiB entry. Fork and munmap likewise treat a
+ * huge page as one entry. Staging and premap addresses are therefore
+ * aligned like the target's own.
+ */
+#define RST_PMD_SPAN	(2ull << 20)
 
 /* One process of the tree, as its images describe it (owned by the ctx). */
 struct rst_proc {

@@ -112,11 +112,50 @@ static void test_staging(void)
 	CHECK(s.nr == 0);
 }
 
+/*
+ * An area spanning 2 MiB is staged at its own address modulo 2 MiB (what
+ * lets restore's mremaps move whole page tables), also once it changed
+ * shape, with its pages.
+ */
+static void test_staging_aligned(void)
+{
+	const uint64_t mib = 1ull << 20, base = 0x7f0000000000ull + 0x1ff000;
+	struct layout_area big[1] = { { base, base + 5 * mib } };
+	/* Split where the process split it (an mprotect), both parts spanning 2 MiB. */
+	struct layout_area split[2] = { { base, base + 2 * mib + 0x3000 },
+					{ base + 2 * mib + 0x3000, base + 5 * mib } };
+	struct staging s;
+	char *p;
+
+	staging_init(&s, 4096);
+	CHECK(staging_set_layout(&s, 7, big, 1) == 0);
+	p = staging_dest(&s, 7, base, 4096);
+	CHECK(p && ((uint64_t)p & (RST_PMD_SPAN - 1)) == (base & (RST_PMD_SPAN - 1)));
+	fill(&s, base, 4);
+	fill(&s, base + 2 * mib, 8);
+	fill(&s, base + 5 * mib - 4 * 4096, 4);
+	CHECK(staging_set_layout(&s, 7, split, 2) == 0);
+	for (unsigned i = 0; i < 2; i++) {
+		p = staging_dest(&s, 7, split[i].start, 4096);
+		CHECK(p && ((uint64_t)p & (RST_PMD_SPAN - 1)) ==
+			   (split[i].start & (RST_PMD_SPAN - 1)));
+	}
+	for (unsigned i = 0; i < 4; i++) {
+		CHECK(tag_ok(&s, base + i * 4096ull));
+		CHECK(tag_ok(&s, base + 5 * mib - (4 - i) * 4096ull));
+	}
+	for (unsigned i = 0; i < 8; i++)
+		CHECK(tag_ok(&s, base + 2 * mib + i * 4096ull));
+	CHECK(s.bytes == 5 * mib);
+	staging_free(&s);
+}
+
 int main(void)
 {
 	test_fault();
 	test_layout();
 	test_staging();
+	test_staging_aligned();
 	if (failures) {
 		fprintf(stderr, "%d failure(s)\n", failures);
 		return 1;
