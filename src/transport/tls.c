@@ -53,6 +53,7 @@ struct tls_link {
 	int fd;
 	uint8_t seen[4];	/* the first bytes received: a plain lmig peer? */
 	size_t nseen;
+	char why[96];		/* why kernel TLS was not used */
 	size_t staged;		/* bytes in stage, sent as one record */
 	uint8_t stage[TLS_REC];
 };
@@ -495,8 +496,10 @@ static int ktls_install(struct tls_link *tl, const char **why)
 	/* The ULP alone leaves the socket plain: a refused key falls back. */
 	rc = ktls_set(tl, TLS_TX);
 	if (rc) {
-		*why = rc == -EOPNOTSUPP ? "the kernel takes no key of this cipher" :
-					   "the kernel refused the send key";
+		snprintf(tl->why, sizeof(tl->why), "%s (%s)", rc == -EOPNOTSUPP ?
+			 "lmig hands the kernel no key of this cipher" :
+			 "the kernel refused the send key", strerror(-rc));
+		*why = tl->why;
 		return 0;
 	}
 	rc = ktls_set(tl, TLS_RX);

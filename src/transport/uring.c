@@ -45,6 +45,7 @@ struct uring_link {
 	int fd;
 	struct io_uring ring;
 	bool zc;		/* IORING_OP_SEND_ZC usable */
+	bool no_waitall;	/* kernel TLS on the socket: sends without MSG_WAITALL */
 	bool fixed;		/* reg_base..+reg_len is registered as buffer 0 */
 	uint8_t *reg_base;
 	size_t reg_len;
@@ -292,19 +293,25 @@ static int uring_sendv(struct tp_link *bk, const struct iovec *iov, int iovcnt, 
 	while (total > 0) {
 		struct io_uring_sqe *sqe = io_uring_get_sqe(&k->ring);
 		bool zc = k->zc && total >= URING_ZC_MIN;
+		int flags = k->no_waitall ? MSG_NOSIGNAL : MSG_WAITALL | MSG_NOSIGNAL;
 		int w;
 
 		if (zc) {
-			io_uring_prep_sendmsg_zc(sqe, k->fd, &mh, MSG_WAITALL | MSG_NOSIGNAL);
+			io_uring_prep_sendmsg_zc(sqe, k->fd, &mh, flags);
 			sqe->ioprio |= URING_ZC_REPORT_USAGE;
 		} else {
-			io_uring_prep_sendmsg(sqe, k->fd, &mh, MSG_WAITALL | MSG_NOSIGNAL);
+			io_uring_prep_sendmsg(sqe, k->fd, &mh, flags);
 		}
 		w = reap_send(k, zc);
 		if (w < 0) {
 			if (zc && (w == -EOPNOTSUPP || w == -EINVAL)) {
 				/* This socket or kernel does not do it: copy instead. */
 				k->zc = false;
+				continue;
+			}
+			if (w == -EOPNOTSUPP && !k->no_waitall) {
+				/* Kernel TLS (--tls) refuses MSG_WAITALL; short sends resume below. */
+				k->no_waitall = true;
 				continue;
 			}
 			if (w == -EINTR || w == -EAGAIN)

@@ -26,3 +26,6 @@ fuzz-frame:
 # --tls between two test hosts: refusals, then a migration (tls-certs.sh makes the CA).
 TESTS += %reldir%/tls.sh
 EXTRA_DIST += %reldir%/tls.sh %reldir%/tls-certs.sh
+# --tls with kernel TLS (tcp and uring) under Debian's 6.1 kernel in a VM: this one has no tls ULP.
+TESTS += %reldir%/tls-ktls.sh
+EXTRA_DIST += %reldir%/tls-ktls.sh %reldir%/tls-ktls-vm.sh

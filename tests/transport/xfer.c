@@ -7,6 +7,7 @@
  *   xfer send [common] --to ADDR [--compress]
  * common: --port P --transport T --key FILE --insecure --mib N
  *         --mode check|bench --kind random|mixed --gib G
+ *         --tls --tls-cacert F --tls-cert F --tls-key F --tls-no-cn-verify
  *
  * check mode: the sender sends N MiB of random, zero, text and mixed
  * pages in runs of varied length from several iovecs (round 1), then
@@ -407,6 +408,7 @@ static int parse(int argc, char **argv, struct args *a)
 		{ "kind", required_argument, NULL, 'K' },
 		{ "gib", required_argument, NULL, 'g' },
 		{ "ready", required_argument, NULL, 'r' },
+		TP_TLS_LONGOPTS,
 		{ 0 },
 	};
 	int c;
@@ -433,10 +435,12 @@ static int parse(int argc, char **argv, struct args *a)
 		case 'K': a->mixed = !strcmp(optarg, "mixed"); break;
 		case 'g': a->gib = (unsigned int)atoi(optarg); break;
 		case 'r': a->ready = optarg; break;
-		default: return -1;
+		default:
+			if (!tp_tls_opt(c, optarg, &a->o.tls))
+				return -1;
 		}
 	}
-	return a->addr && a->port && a->mib ? 0 : -1;
+	return a->addr && a->port && a->mib && !tp_tls_opts_check(&a->o.tls) ? 0 : -1;
 }
 
 int main(int argc, char **argv)
