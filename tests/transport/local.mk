@@ -29,3 +29,8 @@ EXTRA_DIST += %reldir%/tls.sh %reldir%/tls-certs.sh
 # --tls with kernel TLS (tcp and uring) under Debian's 6.1 kernel in a VM: this one has no tls ULP.
 TESTS += %reldir%/tls-ktls.sh
 EXTRA_DIST += %reldir%/tls-ktls.sh %reldir%/tls-ktls-vm.sh
+# --tls on loopback: every handshake wait bounded, non-TLS refused, options.
+check_PROGRAMS += %reldir%/tls-bounds
+%canon_reldir%_tls_bounds_LDADD = %reldir%/libtptest.a liblmig.a $(LMIG_LIBS)
+TESTS += %reldir%/tls-bounds.sh
+EXTRA_DIST += %reldir%/tls-bounds.sh
