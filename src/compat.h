@@ -80,4 +80,11 @@ struct pm_scan_arg {
 #define PR_TIMER_CREATE_RESTORE_IDS_ON		1
 #endif
 
+/*
+ * bpf attach type of a tcx link at a device's ingress (enum
+ * bpf_attach_type in linux/bpf.h, 6.6): an enum, so no #ifndef can tell
+ * whether the headers have it.
+ */
+#define LMIG_BPF_TCX_INGRESS	46
+
 #endif

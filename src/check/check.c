@@ -34,6 +34,7 @@ static const struct feature features[CHECK_NR_FEATURES] = {
 	[CHECK_SELINUX]			= { "selinux",			false,	probe_selinux },
 	[CHECK_TLS]			= { "tls",			false,	probe_tls },
 	[CHECK_KTLS]			= { "ktls",			false,	probe_ktls },
+	[CHECK_ACCEPT_QUEUE]		= { "accept-queue",		false,	probe_accept_queue },
 };
 
 const char *check_feature_name(enum check_feature f)

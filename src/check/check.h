@@ -38,6 +38,7 @@ enum check_feature {
 	CHECK_SELINUX,			/* enabled or not; disabled is no failure */
 	CHECK_TLS,			/* --tls: GnuTLS initialises */
 	CHECK_KTLS,			/* kernel TLS (the "tls" TCP ULP) for --tls */
+	CHECK_ACCEPT_QUEUE,		/* refilling a listener's accept queue (net/acceptq.h) */
 	CHECK_NR_FEATURES
 };
 

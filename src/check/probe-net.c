@@ -14,6 +14,7 @@
 #endif
 
 #include "log.h"
+#include "net/acceptq.h"
 #include "probe.h"
 #include "transport/tls-opts.h"
 
@@ -130,4 +131,16 @@ void probe_ktls(struct check_probe *p)
 	bool ok = tp_ktls_probe(&why) == 0;
 
 	probe_set(p, ok, "%s", why);
+}
+
+/* Connections not yet accepted by the process: put back into a listener's queue at restore. */
+void probe_accept_queue(struct check_probe *p)
+{
+	const char *why = NULL;
+	int ret = acceptq_probe(&why);
+
+	if (ret)
+		probe_set(p, false, "%s: %s", why, strerror(-ret));
+	else
+		probe_set(p, true, "loaded a classifier calling bpf_sk_assign_tcp_reqsk and attached it to lo");
 }

@@ -70,6 +70,7 @@ void probe_io_uring_send_zc(struct check_probe *p);
 void probe_rdma(struct check_probe *p);
 void probe_tls(struct check_probe *p);
 void probe_ktls(struct check_probe *p);
+void probe_accept_queue(struct check_probe *p);
 
 /* Security modules: src/check/probe-lsm.c */
 void probe_selinux(struct check_probe *p);

@@ -3,6 +3,7 @@
 #include <linux/sockios.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
@@ -17,9 +18,20 @@
 #include "action-script.h"
 #include "dump/dump.h"
 #include "dump/sk-inet.h"
+#include "netns.h"
+#include "net/acceptq.h"
 #include "net/addr.h"
 #include "net/netlock.h"
 #include "net/tcp-repair.h"
+
+/* A connection taken out of a listener's accept queue (net/acceptq.h). */
+struct queued_conn {
+	int fd;				/* ours, in repair mode */
+	struct tcp_repair_state st;
+	TcpQueuedConn q;
+	TcpStreamEntry t;
+	uint8_t src_raw[16], dst_raw[16];
+};
 
 /* One inet socket of the target (an open file description: dups share it). */
 struct inet_sock {
@@ -32,6 +44,9 @@ struct inet_sock {
 	uint32_t accept_queue;		/* listeners: connections not yet accepted */
 	uint32_t backlog;		/* listeners */
 	struct tcp_repair_state tcp;	/* connections (repaired) */
+	struct queued_conn *queue;	/* listeners: their accept queue, in order */
+	size_t nr_queue;
+	TcpQueuedConn **queue_entries;
 	InetSkEntry e;
 	InetSkOpts o;
 	TcpStreamEntry t;
@@ -405,11 +420,8 @@ static void build_entry(struct inet_sock *s)
 	e->opts = &s->o;
 }
 
-static void build_tcp(struct inet_sock *s)
+static void fill_stream(TcpStreamEntry *t, const struct tcp_repair_state *st)
 {
-	const struct tcp_repair_state *st = &s->tcp;
-	TcpStreamEntry *t = &s->t;
-
 	tcp_stream_entry__init(t);
 	t->inq_seq = st->inq_seq;
 	t->outq_seq = st->outq_seq;
@@ -440,7 +452,137 @@ static void build_tcp(struct inet_sock *s)
 		t->rcv_wnd = st->rcv_wnd;
 		t->rcv_wup = st->rcv_wup;
 	}
-	s->e.tcp = t;
+}
+
+static void build_tcp(struct inet_sock *s)
+{
+	fill_stream(&s->t, &s->tcp);
+	s->e.tcp = &s->t;
+}
+
+static const char *conn_name(const struct tcp_repair_state *st, char *buf, size_t len)
+{
+	char a[NET_ADDR_STRLEN], b[NET_ADDR_STRLEN];
+
+	snprintf(buf, len, "tcp %s <-> %s", net_addr_str(&st->src.sa, a, sizeof(a)),
+		 net_addr_str(&st->dst.sa, b, sizeof(b)));
+	return buf;
+}
+
+/*
+ * Take the connections of a listener's accept queue out of it, in
+ * order, each saved like any connection. They go back into a queue at
+ * the restore, or into this one if the process carries on
+ * (sk_inet_finish()); both need a kernel that can do it, checked first.
+ */
+static int take_queue(struct dump_ctx *ctx, struct inet_sock *s)
+{
+	const char *what = NULL;
+	char a[128], b[128];
+	int home, ret;
+
+	sk_name(s, a, sizeof(a));
+	if (!ctx->opts->tcp_established) {
+		pr_err("pid %d: fd %d: %s has %u connection%s accepted by the kernel but not yet by the process: dump with --tcp-established to take them",
+		       (int)ctx->pid, s->fd, a, s->accept_queue, s->accept_queue > 1 ? "s" : "");
+		return -ENOTSUP;
+	}
+	ret = netns_enter(ctx->pid, &home);
+	if (ret) {
+		pr_err_rc(ret, "pid %d: cannot enter its network namespace", (int)ctx->pid);
+		return ret;
+	}
+	ret = acceptq_probe(&what);
+	if (netns_return(home))
+		return -EIO;
+	if (ret) {
+		pr_err_rc(ret, "pid %d: fd %d: %s has %u connection%s not yet accepted, and this kernel cannot put %s back in a queue: %s",
+			  (int)ctx->pid, s->fd, a, s->accept_queue, s->accept_queue > 1 ? "s" : "",
+			  s->accept_queue > 1 ? "them" : "it", what);
+		return -ENOTSUP;
+	}
+	s->queue = calloc(s->accept_queue, sizeof(*s->queue));
+	s->queue_entries = calloc(s->accept_queue, sizeof(*s->queue_entries));
+	if (!s->queue || !s->queue_entries)
+		return -ENOMEM;
+	while (s->nr_queue < s->accept_queue) {
+		struct pollfd pfd = { .fd = s->lfd, .events = POLLIN };
+		struct queued_conn *q = &s->queue[s->nr_queue];
+
+		/* One may have gone (reset) since the count: never block on an empty queue. */
+		if (poll(&pfd, 1, 0) <= 0)
+			break;
+		q->fd = accept4(s->lfd, NULL, NULL, SOCK_CLOEXEC);
+		if (q->fd < 0) {
+			ret = -errno;
+			if (ret == -EAGAIN)
+				break;
+			pr_err_rc(ret, "pid %d: fd %d: %s: cannot take a connection of its accept queue",
+				  (int)ctx->pid, s->fd, a);
+			return ret;
+		}
+		s->nr_queue++;
+		ret = tcp_repair_on(q->fd);
+		what = "repair mode";
+		if (!ret)
+			ret = tcp_repair_save(q->fd, &q->st, &what);
+		if (!ret)
+			ret = acceptq_conn_supported(&q->st, &what);
+		if (ret) {
+			pr_err_rc(ret, "pid %d: fd %d: %s: connection %s of its accept queue: %s",
+				  (int)ctx->pid, s->fd, a, conn_name(&q->st, b, sizeof(b)), what);
+			return ret;
+		}
+		tcp_queued_conn__init(&q->q);
+		set_addr(&q->st.src, q->src_raw, &q->q.src_addr, &q->q.src_port);
+		set_addr(&q->st.dst, q->dst_raw, &q->q.dst_addr, &q->q.dst_port);
+		q->q.state = q->st.state;
+		fill_stream(&q->t, &q->st);
+		q->q.tcp = &q->t;
+		s->queue_entries[s->nr_queue - 1] = &q->q;
+		pr_info("pid %d: fd %d: %s: took %s from its accept queue, %u bytes to read%s",
+			(int)ctx->pid, s->fd, a, conn_name(&q->st, b, sizeof(b)), q->st.inq_len,
+			q->st.state == TCP_CLOSE_WAIT ? ", closed by the peer" : "");
+	}
+	s->e.n_accept_queue = s->nr_queue;
+	s->e.accept_queue = s->queue_entries;
+	return 0;
+}
+
+/*
+ * The process carries on: its listener's connections go back into its
+ * queue, in order (the network lock still holds their peers back).
+ */
+static int return_queue(struct dump_ctx *ctx, struct inet_sock *s)
+{
+	struct tcp_repair_state *conns = calloc(s->nr_queue, sizeof(*conns));
+	const char *what = NULL;
+	size_t done = 0;
+	char a[128];
+	int home, ret;
+
+	if (!conns)
+		return -ENOMEM;
+	/* Their sockets first: the refilled ones take the same addresses. */
+	for (size_t i = 0; i < s->nr_queue; i++) {
+		conns[i] = s->queue[i].st;
+		close(s->queue[i].fd);
+		s->queue[i].fd = -1;
+	}
+	ret = netns_enter(ctx->pid, &home);
+	if (!ret) {
+		ret = acceptq_refill(conns, s->nr_queue, &done, &what);
+		if (netns_return(home) && !ret)
+			ret = -EIO;
+	} else {
+		what = "entering its network namespace";
+	}
+	if (ret)
+		pr_err_rc(ret, "pid %d: fd %d: %s: %zu of the %zu connections of its accept queue are lost: %s",
+			  (int)ctx->pid, s->fd, sk_name(s, a, sizeof(a)), s->nr_queue - done, s->nr_queue,
+			  what);
+	free(conns);
+	return ret;
 }
 
 static int read_socket(struct dump_ctx *ctx, struct inet_sock *s)
@@ -450,12 +592,8 @@ static int read_socket(struct dump_ctx *ctx, struct inet_sock *s)
 	int ret, q;
 
 	build_entry(s);
-	if (s->state == TCP_LISTEN && s->accept_queue) {
-		pr_err("pid %d: fd %d: %s has %u connection%s accepted by the kernel but not yet by the process: lmig cannot put them back in its queue",
-		       (int)ctx->pid, s->fd, sk_name(s, a, sizeof(a)), s->accept_queue,
-		       s->accept_queue > 1 ? "s" : "");
-		return -ENOTSUP;
-	}
+	if (s->state == TCP_LISTEN && s->accept_queue)
+		return take_queue(ctx, s);
 	if (s->proto == IPPROTO_UDP && ioctl(s->lfd, SIOCINQ, &q) == 0 && q > 0)
 		pr_warn("pid %d: fd %d: %s: its queued datagrams are not dumped (dropped, as a network may)",
 			(int)ctx->pid, s->fd, sk_name(s, a, sizeof(a)));
@@ -539,6 +677,19 @@ int sk_inet_finish(struct dump_ctx *ctx, bool killed)
 					ret = r;
 			}
 		}
+		/* Killed: the taken connections are closed in repair mode, silently. */
+		if (s->nr_queue && !killed) {
+			r = return_queue(ctx, s);
+			if (!ret)
+				ret = r;
+		}
+		for (size_t j = 0; j < s->nr_queue; j++) {
+			if (s->queue[j].fd >= 0)
+				close(s->queue[j].fd);
+			tcp_repair_state_free(&s->queue[j].st);
+		}
+		free(s->queue);
+		free(s->queue_entries);
 		close(s->lfd);
 		tcp_repair_state_free(&s->tcp);
 	}

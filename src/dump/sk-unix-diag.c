@@ -13,41 +13,24 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "netns.h"
 #include "dump/sk-unix-diag.h"
 
 /* A netlink socket belongs to the namespace it was made in: make it in pid's. */
 int unix_diag_open(pid_t pid)
 {
-	struct stat ours, theirs;
-	char path[64];
-	int self = -1, target = -1, nl, ret;
+	int home, nl, ret;
 
-	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
-	target = open(path, O_RDONLY | O_CLOEXEC);
-	if (target < 0)
-		return -errno;
-	self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (self < 0 || fstat(self, &ours) || fstat(target, &theirs)) {
-		ret = -errno;
-		goto out;
-	}
-	if (ours.st_ino != theirs.st_ino && setns(target, CLONE_NEWNET)) {
-		ret = -errno;
-		goto out;
-	}
+	ret = netns_enter(pid, &home);
+	if (ret)
+		return ret;
 	nl = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
 	ret = nl < 0 ? -errno : nl;
-	if (ours.st_ino != theirs.st_ino && setns(self, CLONE_NEWNET)) {
-		/* lmig cannot stay in another namespace: nothing else would be right. */
-		pr_perror("cannot return to lmig's own network namespace");
+	if (netns_return(home)) {
 		if (nl >= 0)
 			close(nl);
 		ret = -EIO;
 	}
-out:
-	if (self >= 0)
-		close(self);
-	close(target);
 	return ret;
 }
 

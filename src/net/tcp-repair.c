@@ -9,6 +9,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "net/segment.h"
 #include "net/tcp-repair.h"
 
 #define TCPF(s)		(1u << (s))
@@ -218,111 +219,25 @@ static socklen_t addr_len(const union tcp_repair_addr *a)
 	return a->sa.sa_family == AF_INET6 ? sizeof(a->v6) : sizeof(a->v4);
 }
 
-static uint32_t csum_add(uint32_t sum, const void *data, size_t len)
-{
-	const uint8_t *p = data;
-
-	for (; len > 1; p += 2, len -= 2)
-		sum += (uint32_t)p[0] << 8 | p[1];
-	if (len)
-		sum += (uint32_t)p[0] << 8;
-	return sum;
-}
-
-static uint16_t csum_fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return htons((uint16_t)~sum);
-}
-
-static bool is_v4_mapped(const union tcp_repair_addr *a)
-{
-	return a->sa.sa_family == AF_INET6 && IN6_IS_ADDR_V4MAPPED(&a->v6.sin6_addr);
-}
-
 /*
  * Send the socket a segment as if from its peer (FIN, or the ACK of our
  * FIN): what a half-closed connection received before the dump but no
- * queue can hold. Raw IP through the local stack, marked so that the
- * network lock lets it pass.
+ * queue can hold.
  */
 static int inject(const struct tcp_repair_state *st, uint8_t flags, uint32_t seq, uint32_t ack)
 {
-	uint8_t pkt[sizeof(struct ip6_hdr) + sizeof(struct tcphdr)];
-	struct tcphdr th;
-	union tcp_repair_addr to;
-	uint32_t sum, mark = TCP_REPAIR_MARK;
-	uint16_t win;
-	size_t hlen;
-	bool v4 = st->family == AF_INET || is_v4_mapped(&st->src);
-	int fd, ret = 0;
+	uint32_t win = st->snd_wnd >> st->snd_wscale;
+	struct tcp_segment seg = {
+		.local = &st->src, .peer = &st->dst, .seq = seq, .ack = ack, .flags = flags,
+		/* The window the peer last advertised, so that ours to it stays as restored. */
+		.window = win > 0xffff ? 0xffff : (uint16_t)win,
+	};
+	int fd, ret;
 
-	memset(&th, 0, sizeof(th));
-	th.source = st->family == AF_INET ? st->dst.v4.sin_port : st->dst.v6.sin6_port;
-	th.dest = st->family == AF_INET ? st->src.v4.sin_port : st->src.v6.sin6_port;
-	th.seq = htonl(seq);
-	th.ack_seq = htonl(ack);
-	th.doff = sizeof(th) / 4;
-	th.fin = !!(flags & TH_FIN);
-	th.ack = !!(flags & TH_ACK);
-	/* The window the peer last advertised, so that ours to it stays as restored. */
-	win = (st->snd_wnd >> st->snd_wscale) > 0xffff ? 0xffff : (uint16_t)(st->snd_wnd >> st->snd_wscale);
-	th.window = htons(win);
-
-	memset(&to, 0, sizeof(to));
-	if (v4) {
-		struct iphdr ip = { 0 };
-		struct in_addr s, d;
-
-		if (st->family == AF_INET) {
-			s = st->dst.v4.sin_addr;
-			d = st->src.v4.sin_addr;
-		} else {
-			memcpy(&s, &st->dst.v6.sin6_addr.s6_addr[12], 4);
-			memcpy(&d, &st->src.v6.sin6_addr.s6_addr[12], 4);
-		}
-		ip.version = 4;
-		ip.ihl = sizeof(ip) / 4;
-		ip.ttl = 64;
-		ip.protocol = IPPROTO_TCP;
-		ip.tot_len = htons(sizeof(ip) + sizeof(th));
-		ip.saddr = s.s_addr;
-		ip.daddr = d.s_addr;
-		sum = csum_add(0, &ip.saddr, 8) + IPPROTO_TCP + sizeof(th);
-		th.check = csum_fold(csum_add(sum, &th, sizeof(th)));
-		memcpy(pkt, &ip, sizeof(ip));
-		memcpy(pkt + sizeof(ip), &th, sizeof(th));
-		hlen = sizeof(ip) + sizeof(th);
-		to.v4.sin_family = AF_INET;
-		to.v4.sin_addr = d;
-	} else {
-		struct ip6_hdr ip6;
-
-		memset(&ip6, 0, sizeof(ip6));
-		ip6.ip6_flow = htonl(6u << 28);
-		ip6.ip6_plen = htons(sizeof(th));
-		ip6.ip6_nxt = IPPROTO_TCP;
-		ip6.ip6_hops = 64;
-		ip6.ip6_src = st->dst.v6.sin6_addr;
-		ip6.ip6_dst = st->src.v6.sin6_addr;
-		sum = csum_add(0, &ip6.ip6_src, 32) + IPPROTO_TCP + sizeof(th);
-		th.check = csum_fold(csum_add(sum, &th, sizeof(th)));
-		memcpy(pkt, &ip6, sizeof(ip6));
-		memcpy(pkt + sizeof(ip6), &th, sizeof(th));
-		hlen = sizeof(ip6) + sizeof(th);
-		to.v6.sin6_family = AF_INET6;
-		to.v6.sin6_addr = ip6.ip6_dst;
-		to.v6.sin6_scope_id = st->src.v6.sin6_scope_id;
-	}
-
-	/* IPPROTO_RAW implies that we write the IP header, in both families. */
-	fd = socket(v4 ? AF_INET : AF_INET6, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
+	fd = tcp_segment_socket(st->family, tcp_segment_is_v4(&st->src));
 	if (fd < 0)
-		return -errno;
-	if (setsockopt(fd, SOL_SOCKET, SO_MARK, &mark, sizeof(mark)) ||
-	    sendto(fd, pkt, hlen, 0, &to.sa, addr_len(&to)) != (ssize_t)hlen)
-		ret = -errno;
+		return fd;
+	ret = tcp_segment_send(fd, &seg);
 	close(fd);
 	return ret;
 }

@@ -10,6 +10,7 @@
 
 #include "log.h"
 #include "action-script.h"
+#include "net/acceptq.h"
 #include "net/addr.h"
 #include "net/tcp-repair.h"
 #include "restore/restore.h"
@@ -198,22 +199,26 @@ static int set_pre_bind(int fd, const InetSkEntry *e, const char **what)
 	return ret;
 }
 
-static int tcp_state_from(const InetSkEntry *e, struct tcp_repair_state *st)
+/* A connection's state from its image: addresses, TCP state and stream. */
+static int tcp_state_fill(struct tcp_repair_state *st, const InetSkEntry *e,
+			  const ProtobufCBinaryData *src, uint32_t sport,
+			  const ProtobufCBinaryData *dst, uint32_t dport, uint32_t state,
+			  const TcpStreamEntry *t)
 {
-	const TcpStreamEntry *t = e->tcp;
+	uint32_t scope = e->has_scope_id ? e->scope_id : 0;
 	struct sockaddr_storage ss;
 
 	memset(st, 0, sizeof(*st));
-	if (!t)
+	if (!t || sport > 0xffff || dport > 0xffff)
 		return -EINVAL;
 	st->family = (int)e->family;
-	if (!make_addr(e, false, &ss))
+	if (!net_addr_make(&ss, st->family, src->data, src->len, (uint16_t)sport, scope))
 		return -EINVAL;
 	memcpy(&st->src, &ss, sizeof(st->src));
-	if (!make_addr(e, true, &ss))
+	if (!net_addr_make(&ss, st->family, dst->data, dst->len, (uint16_t)dport, scope))
 		return -EINVAL;
 	memcpy(&st->dst, &ss, sizeof(st->dst));
-	st->state = (uint8_t)e->state;
+	st->state = (uint8_t)state;
 	st->inq_seq = t->inq_seq;
 	st->outq_seq = t->outq_seq;
 	if (t->has_inq) {
@@ -238,6 +243,42 @@ static int tcp_state_from(const InetSkEntry *e, struct tcp_repair_state *st)
 	st->rcv_wnd = t->rcv_wnd;
 	st->rcv_wup = t->rcv_wup;
 	return 0;
+}
+
+static int tcp_state_from(const InetSkEntry *e, struct tcp_repair_state *st)
+{
+	if (!e->has_src_addr || !e->has_dst_addr) {
+		memset(st, 0, sizeof(*st));
+		return -EINVAL;
+	}
+	return tcp_state_fill(st, e, &e->src_addr, e->src_port, &e->dst_addr, e->dst_port,
+			      e->state, e->tcp);
+}
+
+/* The connections of a listener's accept queue, back into it (net/acceptq.h). */
+static int refill_queue(const InetSkEntry *e, const char **what)
+{
+	struct tcp_repair_state *conns = calloc(e->n_accept_queue, sizeof(*conns));
+	size_t done = 0;
+	int ret = 0;
+
+	if (!conns)
+		return -ENOMEM;
+	for (size_t i = 0; i < e->n_accept_queue && !ret; i++) {
+		const TcpQueuedConn *q = e->accept_queue[i];
+
+		ret = tcp_state_fill(&conns[i], e, &q->src_addr, q->src_port, &q->dst_addr,
+				     q->dst_port, q->state, q->tcp);
+		if (ret)
+			*what = "a queued connection without a complete state in the image";
+	}
+	if (!ret)
+		ret = acceptq_refill(conns, e->n_accept_queue, &done, what);
+	if (!ret)
+		pr_info("port %u: %zu connection%s back in the accept queue", e->src_port, done,
+			done > 1 ? "s" : "");
+	free(conns);
+	return ret;
 }
 
 static int open_conn(int fd, const InetSkEntry *e, const char **what)
@@ -322,6 +363,8 @@ static int open_plain(int fd, const InetSkEntry *e, const char **what)
 		*what = "listen";
 		if (listen(fd, e->has_backlog ? (int)e->backlog : SOMAXCONN))
 			ret = -errno;
+		if (!ret && e->n_accept_queue)
+			ret = refill_queue(e, what);
 	}
 	if (!ret && e->proto == IPPROTO_UDP && e->state == TCP_ESTABLISHED) {
 		len = make_addr(e, true, &ss);

@@ -22,7 +22,7 @@ REQUIRED = ["ptrace-seize", "process-vm-readv", "pidfd-getfd", "clone3-set-tid",
 FEATURES = ["soft-dirty", "uffd-wp"] + REQUIRED + [
     "memfd", "seccomp-get-filter", "rseq-configuration", "time-ns", "net-ns",
     "tcp-repair", "io-uring", "io-uring-send-zc", "rdma", "selinux",
-    "tls", "ktls"]
+    "tls", "ktls", "accept-queue"]
 
 failures = []
 
