@@ -15,20 +15,6 @@ command -v python3 >/dev/null || { echo "SKIP: no python3"; exit 77; }
 "$LMIG" check 2>&1 | grep -q "^accept-queue *yes" ||
 	{ echo "SKIP: lmig check: this kernel cannot refill accept queues ($("$LMIG" check 2>&1 | grep '^accept-queue'))"; exit 77; }
 
-queued() {
-	ss -Hltn "sport = :$port" | awk '{ print $2 }'
-}
-
-# wait_queued N: the listener's accept queue holds N connections (10 s).
-wait_queued() {
-	t=0
-	while [ "$(queued)" != "$1" ]; do
-		[ $t -ge 100 ] && sk_fail "the accept queue holds $(queued) connections, not $1"
-		sleep 0.1
-		t=$((t + 1))
-	done
-}
-
 python3 "$py" server 127.0.0.1 "$port" "$work/ready" "$work/go" "$work/server.log" \
 	</dev/null >"$work/server.out" 2>&1 &
 server=$!
@@ -39,7 +25,7 @@ for len in 100 3000 65536 "5000 --half-close"; do
 	# shellcheck disable=SC2086 # len carries the option
 	python3 "$py" client 127.0.0.1 "$port" $len >"$work/client$i.out" 2>&1 &
 	clients="$clients $!"
-	wait_queued $i
+	sk_wait_queued $i
 done
 sleep 0.3	# the requests' bytes land in the queued sockets
 
@@ -49,13 +35,13 @@ sk_dump --pid "$server" -D "$work/img1" --tcp-established --leave-running ||
 	sk_fail "the dump did not take the four queued connections"
 grep -q "5000 bytes to read, closed by the peer" "$work/dump.log" ||
 	sk_fail "the half-closed connection was not taken with its data and FIN"
-wait_queued 4
+sk_wait_queued 4
 mv "$work/dump.log" "$work/dump1.log"
 
 sk_dump_restore
 grep -q "4 connections back in the accept queue" "$work/restore.log" ||
 	sk_fail "the restore did not refill the accept queue"
-wait_queued 4
+sk_wait_queued 4
 
 touch "$work/go"
 sk_wait_clients 60 || sk_fail "a queued client did not get its answer"

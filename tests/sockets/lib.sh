@@ -8,6 +8,12 @@
 #   sk_clients N ADDR PORT BYTES [OPTS]   N clients (ids 1..N): $clients
 #   sk_wait_clients SECS     0 when every client exited 0 ("ok" lines)
 #   sk_dump ARGS... / sk_restore ARGS...   lmig with a log in $work
+#   sk_wait_queued N [HOST] the listener on $port (in test host HOST) holds N
+#                            connections not yet accepted, within 10 s
+#   sk_restore_in_b SCRIPT   (with tests/lib/hosts.sh and pidns.sh) restore
+#                            $work/img in host B in a pid namespace of its own,
+#                            with action script SCRIPT; sets $hp, the host pid
+#                            of the restored $server
 #   sk_fail MSG              print MSG, the logs, exit 1
 # SK_KEEP=1 in the environment keeps $work for a look afterwards.
 set -u
@@ -113,4 +119,36 @@ sk_dump_restore() {
 	sk_gone "$server" 10 || sk_fail "pid $server still exists after the dump"
 	sk_restore -D "$work/img" --detach || sk_fail "restore failed"
 	kill -0 "$server" 2>/dev/null || sk_fail "restored pid $server does not exist"
+}
+
+sk_restore_in_b() {
+	host_spawn B "$work/restore.out" unshare --pid --fork --mount-proc \
+		"$top_builddir/tests/lib/pidns-init" "$LMIG" restore -v --log-file "$work/restore.log" \
+		-D "$work/img" --detach --action-script "$1"
+	ns_unshare=$HOSTS_LAST_PID
+	t=0
+	until grep -q "network unlocked" "$work/restore.log" 2>/dev/null; do
+		t=$((t + 1))
+		[ $t -ge 300 ] && sk_fail "no restore in host B within 30 s"
+		grep -q "error" "$work/restore.log" 2>/dev/null && sk_fail "restore in host B failed"
+		sleep 0.1
+	done
+	ns_init=$(cut -d' ' -f1 "/proc/$ns_unshare/task/$ns_unshare/children")
+	hp=$(pidns_host_pid "$ns_init" "$server") || sk_fail "pid $server does not run in host B"
+	started=$ns_init
+}
+
+sk_wait_queued() {
+	t=0
+	while :; do
+		if [ -n "${2:-}" ]; then
+			q=$(host_exec "$2" ss -Hltn "sport = :$port" | awk '{ print $2 }')
+		else
+			q=$(ss -Hltn "sport = :$port" | awk '{ print $2 }')
+		fi
+		[ "$q" = "$1" ] && return 0
+		[ $t -ge 100 ] && sk_fail "the accept queue holds ${q:-no} connections, not $1"
+		sleep 0.1
+		t=$((t + 1))
+	done
 }

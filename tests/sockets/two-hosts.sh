@@ -37,20 +37,7 @@ host_exec A timeout 60 "$LMIG" dump -v --log-file "$work/dump.log" --pid "$serve
 wait "$server" 2>/dev/null
 host_exec A ip -o addr show | grep -q "$SVC" && sk_fail "$SVC is still in host A"
 
-host_spawn B "$work/restore.out" unshare --pid --fork --mount-proc \
-	"$top_builddir/tests/lib/pidns-init" "$LMIG" restore -v --log-file "$work/restore.log" \
-	-D "$work/img" --detach --action-script "sh $work/enter-b.sh"
-ns_unshare=$HOSTS_LAST_PID
-t=0
-until grep -q "network unlocked" "$work/restore.log" 2>/dev/null; do
-	t=$((t + 1))
-	[ $t -ge 300 ] && sk_fail "no restore in host B within 30 s"
-	grep -q "error" "$work/restore.log" 2>/dev/null && sk_fail "restore in host B failed"
-	sleep 0.1
-done
-ns_init=$(cut -d' ' -f1 "/proc/$ns_unshare/task/$ns_unshare/children")
-hp=$(pidns_host_pid "$ns_init" "$server") || sk_fail "pid $server does not run in host B"
-started=$ns_init
+sk_restore_in_b "sh $work/enter-b.sh"
 
 sk_wait_clients 90 || sk_fail "a client failed"
 [ "$(cat "$work"/client*.out | grep -c '^ok ')" -eq 10 ] || sk_fail "not all ten clients passed"
