@@ -581,6 +581,9 @@ static int return_queue(struct dump_ctx *ctx, struct inet_sock *s)
 		pr_err_rc(ret, "pid %d: fd %d: %s: %zu of the %zu connections of its accept queue are lost: %s",
 			  (int)ctx->pid, s->fd, sk_name(s, a, sizeof(a)), s->nr_queue - done, s->nr_queue,
 			  what);
+	else
+		pr_info("pid %d: fd %d: %s: its %zu connection%s back in its accept queue", (int)ctx->pid,
+			s->fd, sk_name(s, a, sizeof(a)), done, done > 1 ? "s" : "");
 	free(conns);
 	return ret;
 }
