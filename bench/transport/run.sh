@@ -35,20 +35,32 @@ if [ -z "${CASES:-}" ]; then
 	"$xfer" recv --transport rdma --listen 127.0.0.1 --port 1 2>/dev/null
 	[ $? -ne 77 ] && cases="$cases rdma:random"
 fi
+# Cases with +tls (tcp+tls:random) run in TLS with a throwaway CA.
+case " $cases " in *+tls*)
+	. "$top/tests/transport/tls-certs.sh"
+	tls_certs "$work" || exit 1 ;;
+esac
 port=7200
 rev=""
 for c in $cases; do rev="$c $rev"; done
 
 run_case() { # CASE RUN
-	be=${1%%:*} kind=${1#*:} z=""
+	be=${1%%:*} kind=${1#*:} z="" tr="" ts=""
+	case $be in *+tls*)
+		be=${be%%+tls*}${be#*+tls}
+		tr="--tls --tls-cacert $work/ca.pem --tls-cert $work/server.pem --tls-key $work/server.key"
+		ts="--tls --tls-cacert $work/ca.pem --tls-cert $work/client.pem --tls-key $work/client.key" ;;
+	esac
 	case $be in *+lz4) be=${be%+lz4}; z=--compress ;; esac
 	port=$((port + 1))
 	rm -f "$work/ready"
-	host_spawn B "$work/recv.log" "$xfer" recv --mode bench --transport "$be" --insecure \
+	# shellcheck disable=SC2086
+	host_spawn B "$work/recv.log" "$xfer" recv --mode bench --transport "$be" --insecure $tr \
 		--kind "$kind" --gib "$gib" --listen "$HOST_B_ADDR" --port $port --ready "$work/ready"
 	rpid=$HOSTS_LAST_PID
 	wait_for_file "$work/ready" 10 || { echo "bench: $1: receiver did not start" >&2; return 1; }
-	host_exec A timeout 300 "$xfer" send --mode bench --transport "$be" $z --kind "$kind" \
+	# shellcheck disable=SC2086
+	host_exec A timeout 300 "$xfer" send --mode bench --transport "$be" $z $ts --kind "$kind" \
 		--gib "$gib" --to "$HOST_B_ADDR" --port $port >"$work/send.log" 2>&1
 	host_wait "$rpid" 60
 	s=$(grep '^bench send' "$work/send.log") r=$(grep '^bench recv' "$work/recv.log")

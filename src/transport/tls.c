@@ -26,6 +26,8 @@
 
 /* The most plaintext one TLS record holds. */
 #define TLS_REC 16384u
+/* Received bytes read ahead for GnuTLS, which asks for each record's header and body apart. */
+#define TLS_RBUF (256u << 10)
 /* TLS 1.3 only: both ends are lmig, and kernel TLS takes its keys as is. */
 #define TLS_PRIORITY "NORMAL:-VERS-ALL:+VERS-TLS1.3"
 /* The first byte of a TLS handshake record (a ClientHello). */
@@ -54,6 +56,9 @@ struct tls_link {
 	uint8_t seen[4];	/* the first bytes received: a plain lmig peer? */
 	size_t nseen;
 	char why[96];		/* why kernel TLS was not used */
+	/* After the handshake, without kernel TLS: the read-ahead (TLS_RBUF). */
+	uint8_t *rbuf;
+	size_t rpos, rlen;
 	size_t staged;		/* bytes in stage, sent as one record */
 	uint8_t stage[TLS_REC];
 };
@@ -230,11 +235,26 @@ bool tp_tls_looks_like_tls(const uint8_t *buf, size_t len)
 static ssize_t tls_pull(gnutls_transport_ptr_t p, void *buf, size_t len)
 {
 	struct tls_link *tl = p;
+	bool ahead;
 	ssize_t r;
 
+	if (tl->rpos < tl->rlen) {
+		r = (ssize_t)(tl->rlen - tl->rpos < len ? tl->rlen - tl->rpos : len);
+		memcpy(buf, tl->rbuf + tl->rpos, (size_t)r);
+		tl->rpos += (size_t)r;
+		return r;
+	}
+	/* Never during the handshake: what follows it may be the kernel's to read. */
+	ahead = tl->rbuf && len < TLS_RBUF;
 	do
-		r = recv(tl->fd, buf, len, 0);
+		r = recv(tl->fd, ahead ? tl->rbuf : buf, ahead ? TLS_RBUF : len, 0);
 	while (r < 0 && errno == EINTR);
+	if (ahead && r > 0) {
+		tl->rpos = (size_t)r < len ? (size_t)r : len;
+		tl->rlen = (size_t)r;
+		memcpy(buf, tl->rbuf, tl->rpos);
+		return (ssize_t)tl->rpos;
+	}
 	if (r < 0) {
 		gnutls_transport_set_errno(tl->s, errno == EWOULDBLOCK ? EAGAIN : errno);
 		return -1;
@@ -271,6 +291,8 @@ static int tls_pull_timeout(gnutls_transport_ptr_t p, unsigned int ms)
 	struct pollfd pfd = { .fd = tl->fd, .events = POLLIN };
 	int n;
 
+	if (tl->rpos < tl->rlen)
+		return 1;
 	do
 		n = poll(&pfd, 1, ms == GNUTLS_INDEFINITE_TIMEOUT ? -1 : (int)ms);
 	while (n < 0 && errno == EINTR);
@@ -612,6 +634,11 @@ int tp_tls_handshake(struct tp_tls *t, struct tp_link **kp, const char *host)
 		rc = -EOPNOTSUPP;
 		goto out;
 	}
+	tl->rbuf = malloc(TLS_RBUF);
+	if (!tl->rbuf) {
+		rc = -ENOMEM;
+		goto out;
+	}
 	tl->tls = t;
 	t->refs++;
 	*kp = &tl->base;
@@ -619,6 +646,7 @@ int tp_tls_handshake(struct tp_tls *t, struct tp_link **kp, const char *host)
 out:
 	if (tl->s)
 		gnutls_deinit(tl->s);
+	free(tl->rbuf);
 	free(tl);
 	return rc;
 }
@@ -723,6 +751,7 @@ static void tls_close(struct tp_link *bk)
 	gnutls_deinit(tl->s);
 	tl->inner->be->close(tl->inner);
 	tls_put(tl->tls);
+	free(tl->rbuf);
 	free(tl);
 }
 
