@@ -10,10 +10,15 @@
 #
 # Cases: raw, tcp, uring, rdma (when a device exists) on random pages;
 # tcp and uring on "mixed" pages (half zero, half text) without and
-# with lz4. CASES="tcp:random uring:random ..." runs only those.
-# RATE=2gbit shapes host A's end of the veth pair (tc tbf) to stand for a
-# link slower than memory. Needs root (network namespaces). Prints a
-# Markdown table.
+# with lz4; raw on mixed (the same bytes, no zero elision); tcp+lz4 on
+# random (the adaptive choice must not make incompressible pages
+# slower). CASES="tcp:random uring:random ..." runs only those.
+# RATE=1gbit (or 10gbit, 500mbit: tc units) shapes host A's end of the
+# veth pair with tc tbf to stand for a real NIC slower than memory; the
+# bucket holds 10 ms at that rate (at least 1 MiB: a 64 KiB GSO packet
+# must fit), BURST=... overrides it. Under shaping the kernel's queue
+# work lands partly on the receiver's CPU time. Needs root (network
+# namespaces). Prints a Markdown table.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 build=$(cd "${1:?usage: run.sh BUILDDIR [GIB [REPEAT]]}" && pwd) || exit 1
@@ -25,12 +30,26 @@ make -C "$build" -s tests/transport/xfer || exit 1
 work=$(mktemp -d /tmp/lmig-bench.XXXXXX)
 hosts_up || { rm -rf "$work"; exit 1; }
 trap 'hosts_down; rm -rf "$work"' EXIT
+# Bytes per second of a tc rate such as 10gbit, 500mbit (decimal units).
+rate_bytes() {
+	case $1 in
+	*gbit) echo $((${1%gbit} * 125000000)) ;;
+	*mbit) echo $((${1%mbit} * 125000)) ;;
+	*kbit) echo $((${1%kbit} * 125)) ;;
+	*) return 1 ;;
+	esac
+}
 if [ -n "${RATE:-}" ]; then
-	host_exec A tc qdisc add dev "lm$$a" root tbf rate "$RATE" burst 1mb latency 50ms ||
+	burst=${BURST:-}
+	if [ -z "$burst" ]; then
+		bps=$(rate_bytes "$RATE") || { echo "bench: RATE=$RATE: use kbit, mbit or gbit" >&2; exit 1; }
+		burst=$((bps / 100 > 1048576 ? bps / 100 : 1048576))
+	fi
+	host_exec A tc qdisc add dev "lm$$a" root tbf rate "$RATE" burst "$burst" latency 50ms ||
 		{ echo "bench: cannot shape the link to $RATE" >&2; exit 1; }
 fi
 
-cases=${CASES:-"raw:random tcp:random uring:random raw:mixed tcp:mixed tcp+lz4:mixed uring:mixed uring+lz4:mixed"}
+cases=${CASES:-"raw:random tcp:random uring:random tcp+lz4:random raw:mixed tcp:mixed tcp+lz4:mixed uring:mixed uring+lz4:mixed"}
 if [ -z "${CASES:-}" ]; then
 	"$xfer" recv --transport rdma --listen 127.0.0.1 --port 1 2>/dev/null
 	[ $? -ne 77 ] && cases="$cases rdma:random"
@@ -53,6 +72,7 @@ run_case() { # CASE RUN
 	esac
 	case $be in *+lz4) be=${be%+lz4}; z=--compress ;; esac
 	port=$((port + 1))
+	load=$(cut -d' ' -f1 /proc/loadavg)
 	rm -f "$work/ready"
 	# shellcheck disable=SC2086
 	host_spawn B "$work/recv.log" "$xfer" recv --mode bench --transport "$be" --insecure $tr \
@@ -65,9 +85,9 @@ run_case() { # CASE RUN
 	host_wait "$rpid" 60
 	s=$(grep '^bench send' "$work/send.log") r=$(grep '^bench recv' "$work/recv.log")
 	[ -n "$s" ] && [ -n "$r" ] || { echo "bench: $1 failed" >&2; cat "$work/send.log" "$work/recv.log" >&2; return 1; }
-	# case gibps send_cpu recv_cpu
-	echo "$1 $(echo "$s" | awk '{print $(NF-4)}') $(echo "$s" | awk '{print $(NF-2)}') $(echo "$r" | awk '{print $(NF-2)}')" >>"$work/results"
-	echo "  $1 run $2: $(echo "$s" | sed 's/.*= //')  | recv $(echo "$r" | sed 's/.*GiB\/s, //')" >&2
+	# case gibps send_cpu recv_cpu run load
+	echo "$1 $(echo "$s" | awk '{print $(NF-4)}') $(echo "$s" | awk '{print $(NF-2)}') $(echo "$r" | awk '{print $(NF-2)}') $2 $load" >>"$work/results"
+	echo "  $1 run $2: $(echo "$s" | sed 's/.*= //')  | recv $(echo "$r" | sed 's/.*GiB\/s, //')  | load $load" >&2
 }
 
 i=0
@@ -78,16 +98,22 @@ while [ $i -lt "$repeat" ]; do
 done
 
 echo
-echo "$gib GiB per run, $repeat runs per case${RATE:+, link shaped to $RATE}; median (min..max)"
-echo
-echo "| case | GiB/s | sender CPU s/GiB | receiver CPU s/GiB |"
-echo "|---|---|---|---|"
 stat() { # column
-	sort -n | awk '{ v[NR] = $1 } END { printf "%.2f (%.2f..%.2f)", v[int((NR + 1) / 2)], v[1], v[NR] }'
+	sort -n | awk '{ v[NR] = $1 } END { if (NR) printf "%.2f (%.2f..%.2f)", v[int((NR + 1) / 2)], v[1], v[NR]; else printf "-" }'
 }
+echo "$gib GiB per run, $repeat runs per case${RATE:+, link shaped to $RATE (tbf, burst $burst)}; median (min..max);"
+echo "load average before a run $(awk '{print $6}' "$work/results" | stat)"
+echo
+echo "\"vs raw\": each run's GiB/s over that of raw on the same pages in the same"
+echo "round (the two ran minutes apart at most, under the same load)."
+echo
+echo "| case | GiB/s | vs raw | sender CPU s/GiB | receiver CPU s/GiB |"
+echo "|---|---|---|---|---|"
 for c in $cases; do
 	g=$(grep "^$c " "$work/results" | awk '{print $2}' | stat)
+	v=$(awk -v c="$c" -v b="raw:${c#*:}" '$1 == b { base[$5] = $2 } $1 == c { v[$5] = $2 }
+		END { for (r in v) if (base[r] > 0) print v[r] / base[r] }' "$work/results" | stat)
 	sc=$(grep "^$c " "$work/results" | awk '{print $3}' | stat)
 	rc=$(grep "^$c " "$work/results" | awk '{print $4}' | stat)
-	echo "| $c | $g | $sc | $rc |"
+	echo "| $c | $g | $v | $sc | $rc |"
 done
