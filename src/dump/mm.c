@@ -1,12 +1,15 @@
 #define LOG_PREFIX "dump-mm: "
 #include "config.h"
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "log.h"
+#include "fileid.h"
 #include "mm.pb-c.h"
 #include "image/image.h"
 #include "dump/dump.h"
@@ -31,11 +34,51 @@ static int read_auxv(pid_t pid, uint64_t **out, size_t *nr)
 	return 0;
 }
 
+/*
+ * The identity of a file area's file (src/fileid.h), read through
+ * map_files (the mapped file itself, whatever its path is now); ids[i]
+ * copies ids[i - 1] for the next area of the same file.
+ */
+static int read_file_id(pid_t pid, const struct proc_vma *v, const struct proc_vma *prev,
+			struct file_id *id, const struct file_id *prev_id, VmaEntry *e)
+{
+	char path[96];
+	int fd, ret;
+
+	if ((e->kind != VMA_KIND__VMA_FILE_PRIVATE && e->kind != VMA_KIND__VMA_FILE_SHARED) ||
+	    e->file_deleted)
+		return 0;
+	if (prev && prev->ino == v->ino && prev->dev_major == v->dev_major &&
+	    prev->dev_minor == v->dev_minor && prev_id->mtime_ns) {
+		*id = *prev_id;
+	} else {
+		snprintf(path, sizeof(path), "/proc/%d/map_files/%llx-%llx", (int)pid,
+			 (unsigned long long)v->start, (unsigned long long)v->end);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return -errno;
+		ret = file_id_read(fd, id);
+		close(fd);
+		if (ret)
+			return ret;
+	}
+	e->has_file_size = e->has_file_mtime_ns = true;
+	e->file_size = id->size;
+	e->file_mtime_ns = id->mtime_ns;
+	if (id->build_id_len) {
+		e->has_build_id = true;
+		e->build_id.data = id->build_id;
+		e->build_id.len = id->build_id_len;
+	}
+	return 0;
+}
+
 int dump_mm(struct dump_ctx *ctx)
 {
 	const struct proc_stat *st = &ctx->stat;
 	MmEntry mm = MM_ENTRY__INIT;
 	VmaEntry *vmas = NULL, **vmap = NULL;
+	struct file_id *ids = NULL;
 	struct proc_status status;
 	char exe[PATH_MAX];
 	uint64_t *auxv = NULL;
@@ -44,7 +87,8 @@ int dump_mm(struct dump_ctx *ctx)
 
 	vmas = calloc(ctx->vmas.nr ? ctx->vmas.nr : 1, sizeof(*vmas));
 	vmap = calloc(ctx->vmas.nr ? ctx->vmas.nr : 1, sizeof(*vmap));
-	if (!vmas || !vmap) {
+	ids = calloc(ctx->vmas.nr ? ctx->vmas.nr : 1, sizeof(*ids));
+	if (!vmas || !vmap || !ids) {
 		ret = -ENOMEM;
 		goto out;
 	}
@@ -73,6 +117,14 @@ int dump_mm(struct dump_ctx *ctx)
 			pr_err("pid %d: vma %#llx-%#llx %s: %s", (int)ctx->pid,
 			       (unsigned long long)v->start, (unsigned long long)v->end,
 			       v->path[0] ? v->path : "(anonymous)", why);
+			goto out;
+		}
+		ret = read_file_id(ctx->pid, v, i ? &ctx->vmas.v[i - 1] : NULL, &ids[i],
+				   i ? &ids[i - 1] : NULL, &vmas[i]);
+		if (ret) {
+			pr_err_rc(ret, "pid %d: vma %#llx-%#llx %s: cannot read what file it is",
+				  (int)ctx->pid, (unsigned long long)v->start,
+				  (unsigned long long)v->end, v->path);
 			goto out;
 		}
 		if (vmas[i].kind == VMA_KIND__VMA_HEAP && !(ctx->features & DF_PARASITE))
@@ -113,6 +165,7 @@ int dump_mm(struct dump_ctx *ctx)
 	ret = img_write_one(ctx->dirfd, IMG_MM, ctx->pid, &mm.base);
 out:
 	free(auxv);
+	free(ids);
 	free(vmap);
 	free(vmas);
 	return ret;

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -12,6 +13,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "fileid.h"
 #include "image/mm.h"
 #include "image/pages.h"
 #include "restore/bootstrap.h"
@@ -38,11 +40,45 @@ static bool vma_starts_zero(const VmaEntry *v)
 	}
 }
 
-/* Open the file of a file area and check it is the one that was mapped. */
+/*
+ * Is fd the file that was mapped? Its size, mtime and build-id must be
+ * those recorded (src/fileid.h), whatever its inode: another host has
+ * another one, and a file replaced here may have the old one's number.
+ * 0, or -ESTALE with *why saying what differs.
+ */
+static int same_file(int fd, const VmaEntry *v, char *why, size_t len)
+{
+	struct file_id id;
+	int ret;
+
+	ret = file_id_read(fd, &id);
+	if (ret) {
+		snprintf(why, len, "fstat: %s", strerror(-ret));
+		return ret;
+	}
+	if (id.size != v->file_size)
+		snprintf(why, len, "%" PRIu64 " bytes, was %" PRIu64, id.size, v->file_size);
+	else if (id.mtime_ns != v->file_mtime_ns)
+		snprintf(why, len, "modified at %" PRIu64 ".%09" PRIu64 ", was %" PRIu64 ".%09" PRIu64,
+			 id.mtime_ns / 1000000000, id.mtime_ns % 1000000000,
+			 v->file_mtime_ns / 1000000000, v->file_mtime_ns % 1000000000);
+	else if (v->has_build_id && (id.build_id_len != v->build_id.len ||
+				       memcmp(id.build_id, v->build_id.data, id.build_id_len) != 0))
+		snprintf(why, len, "another ELF build-id");
+	else
+		return 0;
+	return -ESTALE;
+}
+
+/*
+ * Open the file of a file area and check it is the one that was mapped:
+ * by its identity, or (images without one) by its inode.
+ */
 static int open_vma_file(uint32_t pid, const VmaEntry *v, int flags)
 {
 	struct stat st;
-	int fd, ret;
+	char why[128] = "";
+	int fd, ret = 0;
 
 	fd = open(v->path, flags | O_CLOEXEC);
 	if (fd < 0) {
@@ -51,13 +87,19 @@ static int open_vma_file(uint32_t pid, const VmaEntry *v, int flags)
 			  pid, v->start, v->end, v->path);
 		return ret;
 	}
-	if (v->has_ino && fstat(fd, &st) == 0 && (st.st_ino != v->ino ||
-	    (v->has_dev && st.st_dev != v->dev))) {
-		pr_err("pid %u: area %#" PRIx64 "-%#" PRIx64 ": %s is not the file that was mapped "
-		       "(inode %" PRIu64 ", was %" PRIu64 ")",
-		       pid, v->start, v->end, v->path, (uint64_t)st.st_ino, v->ino);
+	if (v->has_file_size && v->has_file_mtime_ns) {
+		ret = same_file(fd, v, why, sizeof(why));
+	} else if (v->has_ino && fstat(fd, &st) == 0 &&
+		   (st.st_ino != v->ino || (v->has_dev && st.st_dev != v->dev))) {
+		snprintf(why, sizeof(why), "inode %" PRIu64 ", was %" PRIu64, (uint64_t)st.st_ino,
+			 v->ino);
+		ret = -ESTALE;
+	}
+	if (ret) {
+		pr_err("pid %u: area %#" PRIx64 "-%#" PRIx64 ": %s is not the file that was mapped (%s)",
+		       pid, v->start, v->end, v->path, why);
 		close(fd);
-		return -ESTALE;
+		return ret;
 	}
 	return fd;
 }
