@@ -261,7 +261,7 @@ static int fill_pipe(struct files_dump *d, struct fd_info *f, PipeEntry *pe)
 
 /* Fill fe for the file behind f; -ENOTSUP (logged) for kinds lmig cannot restore. */
 static int describe_file(struct files_dump *d, struct fd_info *f, FileEntry *fe,
-			 RegFileEntry *reg, PipeEntry *pipe, TtyEntry *tty)
+			 RegFileEntry *reg, PipeEntry *pipe, struct tty_dump *tty)
 {
 	mode_t type = f->st.st_mode & S_IFMT;
 	int ret;
@@ -345,13 +345,14 @@ static int dump_one_fd(struct files_dump *d, int fd)
 	FileEntry fe = FILE_ENTRY__INIT;
 	RegFileEntry reg = REG_FILE_ENTRY__INIT;
 	PipeEntry pipe = PIPE_ENTRY__INIT;
-	TtyEntry tty = TTY_ENTRY__INIT;
+	struct tty_dump tty;
 	pid_t pid = d->ctx->pid;
 	struct fd_info *f;
 	char path[64];
 	uint32_t id;
 	int ret;
 
+	tty_entry__init(&tty.e);
 	f = calloc(1, sizeof(*f));
 	if (!f)
 		return -ENOMEM;

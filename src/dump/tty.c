@@ -1,7 +1,12 @@
 #define LOG_PREFIX "dump-tty: "
 #include "config.h"
 #include <errno.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
+#include <termios.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "dump/dump.h"
@@ -37,9 +42,45 @@ static bool pid_in_tree(const struct dump_ctx *ctx, pid_t pid)
 	return false;
 }
 
-int tty_describe(struct dump_ctx *ctx, int fd, const char *link, dev_t rdev, FileEntry *fe,
-		 RegFileEntry *reg, TtyEntry *tty)
+/* The terminal's modes and size, through the process's own fd; a warning if they cannot be read. */
+static void read_modes(pid_t pid, int fd, const char *link, struct tty_dump *t)
 {
+	TtyEntry *e = &t->e;
+	struct termios tio;
+	struct winsize ws;
+	int pidfd, lfd = -1;
+
+	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (pidfd >= 0) {
+		lfd = (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);
+		close(pidfd);
+	}
+	if (lfd < 0 || tcgetattr(lfd, &tio) || ioctl(lfd, TIOCGWINSZ, &ws)) {
+		pr_warn("pid %d: fd %d: %s: its modes and size cannot be read (%s): the restore leaves the terminal's",
+			(int)pid, fd, link, strerror(errno));
+		if (lfd >= 0)
+			close(lfd);
+		return;
+	}
+	close(lfd);
+	e->has_iflag = e->has_oflag = e->has_cflag = e->has_lflag = true;
+	e->iflag = tio.c_iflag;
+	e->oflag = tio.c_oflag;
+	e->cflag = tio.c_cflag;
+	e->lflag = tio.c_lflag;
+	memcpy(t->cc, tio.c_cc, sizeof(t->cc) < sizeof(tio.c_cc) ? sizeof(t->cc) : sizeof(tio.c_cc));
+	e->has_cc = true;
+	e->cc.data = t->cc;
+	e->cc.len = sizeof(tio.c_cc) < sizeof(t->cc) ? sizeof(tio.c_cc) : sizeof(t->cc);
+	e->has_rows = e->has_cols = true;
+	e->rows = ws.ws_row;
+	e->cols = ws.ws_col;
+}
+
+int tty_describe(struct dump_ctx *ctx, int fd, const char *link, dev_t rdev, FileEntry *fe,
+		 RegFileEntry *reg, struct tty_dump *t)
+{
+	TtyEntry *tty = &t->e;
 	const struct proc_stat *st = &ctx->stat;
 	bool via_dev_tty = rdev == makedev(TTYAUX_MAJOR, 0);
 	int pid = (int)ctx->pid;
@@ -76,6 +117,7 @@ int tty_describe(struct dump_ctx *ctx, int fd, const char *link, dev_t rdev, Fil
 	tty->foreground = st->tpgid == st->pgid;
 	tty->has_via_dev_tty = via_dev_tty;
 	tty->via_dev_tty = via_dev_tty;
+	read_modes(ctx->pid, fd, link, t);
 	fe->kind = FD_KIND__FD_TTY;
 	fe->reg = reg;
 	fe->tty = tty;

@@ -22,16 +22,23 @@
 
 struct dump_ctx;
 
+/* A terminal's record and the storage its fields point into. */
+struct tty_dump {
+	TtyEntry e;
+	uint8_t cc[32];			/* NCCS */
+};
+
 /* Is a character device of this number a terminal (pts, vt, serial, console, /dev/tty, ptmx)? */
 bool tty_is_terminal(dev_t rdev);
 
 /*
  * Describe fd of ctx's process, on the terminal rdev (link: its
  * /proc/PID/fd link): fe->kind FD_TTY, fe->reg = reg (already filled by
- * the caller: path, flags), fe->tty = tty, filled here (tty is the
- * caller's, like reg). 0, or -ENOTSUP after one error line.
+ * the caller: path, flags), fe->tty = &tty->e, filled here with the
+ * terminal's modes and size (tty is the caller's, like reg). 0, or
+ * -ENOTSUP after one error line.
  */
 int tty_describe(struct dump_ctx *ctx, int fd, const char *link, dev_t rdev, FileEntry *fe,
-		 RegFileEntry *reg, TtyEntry *tty);
+		 RegFileEntry *reg, struct tty_dump *tty);
 
 #endif

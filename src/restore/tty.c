@@ -86,6 +86,22 @@ err:
 	return ret;
 }
 
+/* The job's modes as dumped, over the terminal's current ones (its speeds stay). */
+static void modes_from_image(struct rst_tty *t, const TtyEntry *e)
+{
+	if (!e->has_iflag || !e->has_oflag || !e->has_cflag || !e->has_lflag || !e->has_cc ||
+	    tcgetattr(t->fd, &t->job))
+		return;
+	t->job.c_iflag = e->iflag;
+	t->job.c_oflag = e->oflag;
+	t->job.c_cflag = e->cflag;
+	t->job.c_lflag = e->lflag;
+	memcpy(t->job.c_cc, e->cc.data, e->cc.len < sizeof(t->job.c_cc) ? e->cc.len : sizeof(t->job.c_cc));
+	t->rows = e->has_rows ? (unsigned short)e->rows : 0;
+	t->cols = e->has_cols ? (unsigned short)e->cols : 0;
+	t->has_modes = true;
+}
+
 int tty_restore_check(struct restore_ctx *ctx)
 {
 	const struct rst_proc *need = NULL;
@@ -139,8 +155,10 @@ int tty_restore_check(struct restore_ctx *ctx)
 		return ret == -ENXIO ? -ENOTTY : ret;
 	}
 	ctx->tty = t;
-	if (need)
+	if (need) {
+		modes_from_image(t, need_fe->tty);
 		pr_info("pid %u: its terminal %s becomes %s", need->pid, need_fe->reg->path, t->path);
+	}
 	return 0;
 }
 
@@ -167,6 +185,9 @@ int tty_give_foreground(struct restore_ctx *ctx)
 	}
 	if (job == me)
 		return 0;
+	if (t->has_modes && (tcgetattr(t->fd, &t->own) || tcsetattr(t->fd, TCSADRAIN, &t->job)))
+		pr_warn("pid %u: cannot set its terminal modes on %s: %s", root->pid, t->path,
+			strerror(errno));
 	if (tcsetpgrp(t->fd, job)) {
 		int ret = -errno;
 
@@ -175,6 +196,14 @@ int tty_give_foreground(struct restore_ctx *ctx)
 		return ret;
 	}
 	t->fg_given = job;
+	if (t->has_modes && (t->rows || t->cols)) {
+		struct winsize ws;
+
+		/* It knows the dumped size: a new one is news, as for any resize. */
+		if (ioctl(t->fd, TIOCGWINSZ, &ws) == 0 && (ws.ws_row != t->rows || ws.ws_col != t->cols))
+			kill(-job, SIGWINCH);
+		t->rows = t->cols = 0;
+	}
 	return 0;
 }
 
@@ -191,6 +220,9 @@ void tty_take_foreground(struct restore_ctx *ctx)
 	sigprocmask(SIG_BLOCK, &ttou, &old);
 	if (tcgetpgrp(t->fd) == t->fg_given && tcsetpgrp(t->fd, getpgrp()))
 		pr_warn("cannot take back the foreground of %s: %s", t->path, strerror(errno));
+	/* The job's modes kept for its next turn, lmig's (its shell's) back. */
+	if (t->has_modes && (tcgetattr(t->fd, &t->job) || tcsetattr(t->fd, TCSADRAIN, &t->own)))
+		pr_warn("cannot put back the terminal modes of %s: %s", t->path, strerror(errno));
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	t->fg_given = 0;
 }

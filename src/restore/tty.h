@@ -11,7 +11,10 @@
  * foreground. lmig takes the foreground back when the job has ended
  * (unless --detach: then the shell that ran lmig does, as lmig exits),
  * and passes a stop of the job (^Z) and its continuation on to its own
- * shell (tty_job_stopped()).
+ * shell (tty_job_stopped()). Like a shell, it sets the job's terminal
+ * modes (from the image; an editor's raw mode) while the job has the
+ * foreground and its own while it has, and sends the job SIGWINCH when
+ * the terminal's size is not the dumped one.
  *
  * Refused before anything is created, one line naming pid, fd and the
  * terminal: an external terminal without --shell-job, or with it when
@@ -20,6 +23,9 @@
  */
 #ifndef LMIG_RESTORE_TTY_H
 #define LMIG_RESTORE_TTY_H
+
+#include <stdbool.h>
+#include <termios.h>
 
 #include <sys/types.h>
 
@@ -31,6 +37,14 @@ struct rst_tty {
 	char path[128];		/* lmig's controlling terminal's node */
 	int fd;			/* lmig's own fd on it (/dev/tty) */
 	pid_t fg_given;		/* the group tty_give_foreground() gave it to, or 0 */
+	/*
+	 * The job's terminal modes (from the image, then as it left them at
+	 * a stop), in force while it has the foreground; lmig's own in
+	 * between, as a shell does. has_modes: the image had them.
+	 */
+	bool has_modes;
+	struct termios job, own;
+	unsigned short rows, cols;	/* its size at the dump */
 };
 
 /*

@@ -22,13 +22,18 @@ Exit 0 pass, 1 fail. Every wait is bounded; only processes started here
 import os
 import pty
 import re
+import fcntl
 import select
 import signal
+import struct
 import subprocess
 import sys
+import termios
 import time
 
-LOOP = "echo PID=$$; i=0; while true; do echo $i; i=$((i+1)); sleep 0.1; done"
+# The job turns echo off and reports a window size change, as an editor would.
+LOOP = ('stty -echo; trap "echo WINCH" WINCH; echo PID=$$; '
+        'i=0; while true; do echo $i; i=$((i+1)); sleep 0.1; done')
 PROMPT = "PROMPT> "
 
 
@@ -74,6 +79,12 @@ class Term:
 
     def send(self, text):
         os.write(self.fd, text.encode())
+
+    def resize(self, rows, cols):
+        fcntl.ioctl(self.fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+
+    def echo(self):
+        return bool(termios.tcgetattr(self.fd)[3] & termios.ECHO)
 
     def numbers(self):
         return [int(x) for x in re.findall(r"^(\d+)$", self.buf, re.M)]
@@ -133,6 +144,7 @@ def shell_job(LMIG, work):
     pid = 0
     try:
         a = Term("pty A")
+        a.resize(33, 99)
         a.send("sh -c '%s'\n" % LOOP)
         pid = int(a.expect(r"^PID=(\d+)$", 10, "PID= line").group(1))
         a.wait_count(5, 10)
@@ -170,6 +182,9 @@ def shell_job(LMIG, work):
             print("refused: " + [l for l in r.stderr.splitlines() if line in l][0])
 
         b = Term("pty B")
+        b.resize(24, 80)
+        if not b.echo():
+            raise Fail("pty B starts with echo off")
         shell_b = b.pid
         b.send("%s restore --shell-job -D %s/img --log-file %s/restore.log\n" % (LMIG, work, work))
         b.wait_count(last + 5, 20)
@@ -193,6 +208,11 @@ def shell_job(LMIG, work):
             raise Fail("the restored job (group %s) is not B's foreground group (%s)" % (st[2], st[5]))
         print("restored on %s (was %s): counts on from %d, session %s, foreground group %s"
               % (tty_b, tty_a, last, st[3], st[2]))
+        # Its modes came with it (echo off), and it heard that its window is another size.
+        if b.echo():
+            raise Fail("pty B echoes while the restored job has it: the job's modes were not set")
+        b.expect(r"^WINCH$", 10, "WINCH from the job (pty B is 24x80, pty A was 33x99)")
+        print("the job's terminal modes came with it (echo off); it got SIGWINCH for B's size")
 
         # ^Z stops the job and lmig with it: B's shell has its terminal; fg brings both back.
         b.send("\x1a")
@@ -222,6 +242,8 @@ def shell_job(LMIG, work):
         sb = stat_fields(shell_b)
         if sb[5] != sb[2]:
             raise Fail("after the job ended, B's foreground group is %s, not its shell's %s" % (sb[5], sb[2]))
+        if not b.echo():
+            raise Fail("after the job ended, pty B still has the job's modes (echo off)")
         print("^C ended the restored job; pty B's shell has its terminal back")
     finally:
         if pid:
