@@ -102,6 +102,14 @@ int tty_describe(struct dump_ctx *ctx, int fd, const char *link, dev_t rdev, Fil
 		       st->sid);
 		return -ENOTSUP;
 	}
+	if (ctx->pagemap_only) {
+		/* A live migration: the terminal stays on this host, with the shell. */
+		pr_err("pid %d: fd %d: %s: a terminal of session %d, which cannot move to another "
+		       "host: run the process without one (setsid, its stdio redirected), or move it "
+		       "with lmig dump --shell-job and lmig restore --shell-job", pid, fd, link,
+		       st->sid);
+		return -ENOTSUP;
+	}
 	if (!ctx->opts->shell_job) {
 		pr_err("pid %d: fd %d: %s: a terminal of session %d, outside the tree; dump with "
 		       "--shell-job to restore it on lmig restore's terminal", pid, fd, link,

@@ -160,6 +160,25 @@ def shell_job(LMIG, work):
         a.wait_count(n + 5, 10)
         print("refused without --shell-job: " + [l for l in r.stderr.splitlines() if want in l][0])
 
+        # A live migration cannot take the terminal to another host: refused, and it runs on.
+        port = 20000 + os.getpid() % 20000
+        ps = subprocess.Popen([LMIG, "pageserver", "--port", str(port), "--address", "127.0.0.1",
+                               "--log-file", work + "/ps.log"], stdin=subprocess.DEVNULL,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            time.sleep(0.5)
+            r = lmig(LMIG, "precopy", "--pid", str(pid), "--to", "127.0.0.1:%d" % port)
+        finally:
+            ps.kill()
+            ps.wait()
+        want = "pid %d: fd 0: %s: a terminal of session" % (pid, tty_a)
+        if r.returncode == 0 or want not in r.stderr or "cannot move to another host" not in r.stderr:
+            raise Fail("precopy of a shell job: exit %d, stderr:\n%s\nwanted a line with '%s' and "
+                       "'cannot move to another host'" % (r.returncode, r.stderr, want))
+        n = max(a.numbers())
+        a.wait_count(n + 5, 10)
+        print("precopy refused: " + [l for l in r.stderr.splitlines() if want in l][0])
+
         r = lmig(LMIG, "dump", "--shell-job", "-t", str(pid), "-D", work + "/img",
                  "--log-file", work + "/dump.log")
         if r.returncode != 0:
