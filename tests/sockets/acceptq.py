@@ -18,6 +18,17 @@ import sys
 import time
 
 
+def read_line(sock, size):
+    """Bytes up to and with the first newline, or all until EOF."""
+    data = b""
+    while not data.endswith(b"\n"):
+        chunk = sock.recv(size)
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
 def server(addr, port, ready, go, log):
     ls = socket.socket(socket.AF_INET6 if ":" in addr else socket.AF_INET)
     ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -29,12 +40,7 @@ def server(addr, port, ready, go, log):
     with open(log, "a", buffering=1) as out:
         while True:
             c, peer = ls.accept()
-            data = b""
-            while not data.endswith(b"\n"):
-                chunk = c.recv(65536)
-                if not chunk:
-                    break
-                data += chunk
+            data = read_line(c, 65536)
             out.write("accepted %d %d\n" % (peer[1], len(data)))
             c.sendall(b"sha256 %s\n" % hashlib.sha256(data).hexdigest().encode())
             c.close()
@@ -48,12 +54,7 @@ def client(addr, port, length, half_close):
     c.sendall(data)
     if half_close:
         c.shutdown(socket.SHUT_WR)
-    answer = b""
-    while not answer.endswith(b"\n"):
-        chunk = c.recv(4096)
-        if not chunk:
-            break
-        answer += chunk
+    answer = read_line(c, 4096)
     want = b"sha256 %s\n" % hashlib.sha256(data).hexdigest().encode()
     if answer != want:
         print("bad answer %r" % answer[:80], flush=True)
