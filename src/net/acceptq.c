@@ -6,6 +6,7 @@
 #include <linux/sock_diag.h>
 #include <net/if.h>
 #include <netinet/tcp.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -214,25 +215,34 @@ fail:
 	return id;
 }
 
+/* The kernel completes a queued connection as a SYN cookie: not with cookies off. */
+static bool syncookies_off(void)
+{
+	int fd = open("/proc/sys/net/ipv4/tcp_syncookies", O_RDONLY | O_CLOEXEC);
+	char v[8] = "";
+	bool off;
+
+	if (fd < 0)
+		return false;
+	off = read(fd, v, sizeof(v) - 1) > 0 && v[0] == '0';
+	close(fd);
+	return off;
+}
+
 int acceptq_probe(const char **why)
 {
 	struct classifier c;
-	int ret, fd;
+	int ret;
 
 	ret = classifier_open(&c, why);
 	if (ret)
 		return ret;
 	classifier_close(&c);
-	*why = "net.ipv4.tcp_syncookies is 0";
-	fd = open("/proc/sys/net/ipv4/tcp_syncookies", O_RDONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		char v[8] = "";
-
-		if (read(fd, v, sizeof(v) - 1) > 0 && v[0] == '0')
-			ret = -ENOTSUP;
-		close(fd);
+	if (syncookies_off()) {
+		*why = "net.ipv4.tcp_syncookies is 0 in this network namespace";
+		return -ENOTSUP;
 	}
-	return ret;
+	return 0;
 }
 
 int acceptq_conn_supported(const struct tcp_repair_state *st, const char **why)
@@ -509,6 +519,11 @@ int acceptq_refill(const struct tcp_repair_state *conns, size_t n, size_t *done,
 	*done = 0;
 	if (!n)
 		return 0;
+	if (syncookies_off()) {
+		*what = "net.ipv4.tcp_syncookies is 0 in this network namespace (the kernel completes "
+			"a queued connection as a SYN cookie)";
+		return -ENOTSUP;
+	}
 	ret = classifier_open(&c, what);
 	if (ret)
 		return ret;
