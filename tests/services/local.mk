@@ -14,7 +14,7 @@ EXTRA_DIST += $(SERVICES_TESTS) %reldir%/lib.sh \
 	bench/services/http-counter.py bench/services/faststart.sh bench/services/README.md
 # memcached -t 4 moved with its data and a held connection (mc-client.py).
 TESTS += %reldir%/memcached.sh
-# A listener's accept queue moved live (tests/sockets/acceptq.py).
-TESTS += %reldir%/acceptq-precopy.sh
-EXTRA_DIST += %reldir%/acceptq-precopy.sh
+# Accept queues: moved live (tests/sockets/acceptq.py), and Redis with clients waiting in one.
+TESTS += %reldir%/acceptq-precopy.sh %reldir%/redis-acceptq.sh
+EXTRA_DIST += %reldir%/acceptq-precopy.sh %reldir%/redis-acceptq.sh
 EXTRA_DIST += %reldir%/memcached.sh %reldir%/mc-client.py
