@@ -19,7 +19,7 @@
 
 #define KFUNC		"bpf_sk_assign_tcp_reqsk"
 #define TCX_NEXT	(-1)	/* let the packet go on as if no program ran */
-#define MAX_PROG	64
+#define MAX_PROG	128	/* the program is about 60 */
 
 /* The kernel's struct bpf_tcp_req_attrs (include/net/tcp.h, 6.9): BTF only, no uapi header. */
 struct req_attrs {
