@@ -20,6 +20,8 @@
 #include <sys/resource.h>
 #include <limits.h>
 
+#include "proc-list.h"	/* proc_list_numbers(), for dump/ and restore/ */
+
 #define PROC_LINE_MAX	(PATH_MAX + 256)
 
 /* One line of /proc/PID/maps (or smaps header plus its VmFlags). */
@@ -147,11 +149,6 @@ int proc_read_timers(pid_t pid, struct proc_timer **out, size_t *nr);
  * malloc()ed buffer of at most max bytes. *out owned by the caller.
  */
 int proc_read_file(const char *path, size_t max, char **out, size_t *len);
-/*
- * The numeric entries of /proc/PID/DIR ("fd", "task"), sorted, into *out
- * (owned by the caller). 0, or -errno (not logged; -ENOENT: no such pid).
- */
-int proc_list_numbers(pid_t pid, const char *dir, int **out, size_t *nr);
 /* Open /proc/PID/NAME read-only: 0, or -errno logged naming the pid and the file. */
 int proc_open(pid_t pid, const char *name, int *fd);
 /* readlink() of /proc/PID/NAME into buf (NUL-terminated); -ENAMETOOLONG if cut. */

@@ -1,6 +1,5 @@
 #define LOG_PREFIX "restore: "
 #include "config.h"
-#include <dirent.h>
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
@@ -11,10 +10,11 @@
 #include <sys/syscall.h>
 #include <sys/user.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
+#include "proc-list.h"
+#include "restore/catch.h"
 #include "restore/restore.h"
 
 static const char *step_name(uint32_t step)
@@ -56,68 +56,6 @@ static const char *step_name(uint32_t step)
 	return step < RST_STEP_MAX && names[step] ? names[step] : "an unknown step";
 }
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/*
- * waitpid bounded by timeout_ms: 0 with *status, -ETIMEDOUT, or -errno.
- * Sleeps in sigtimedwait for SIGCHLD (a tracee's stop sends it too), so
- * that catching hundreds of threads costs no polling delay.
- */
-static int wait_bounded(pid_t pid, int *status, int timeout_ms)
-{
-	int64_t end = now_ms() + timeout_ms;
-	sigset_t chld, old;
-	int ret;
-
-	sigemptyset(&chld);
-	sigaddset(&chld, SIGCHLD);
-	sigprocmask(SIG_BLOCK, &chld, &old);
-	for (;;) {
-		pid_t r = waitpid(pid, status, WNOHANG | __WALL);
-		int64_t left = end - now_ms();
-		struct timespec ts;
-
-		if (r == pid) {
-			ret = 0;
-			break;
-		}
-		if (r < 0 && errno != EINTR) {
-			ret = -errno;
-			break;
-		}
-		if (left < 0) {
-			ret = -ETIMEDOUT;
-			break;
-		}
-		if (left > 100)
-			left = 100;	/* a SIGCHLD taken by someone else costs at most this */
-		ts.tv_sec = 0;
-		ts.tv_nsec = left * 1000000;
-		sigtimedwait(&chld, NULL, &ts);
-	}
-	sigprocmask(SIG_SETMASK, &old, NULL);
-	return ret;
-}
-
-static void describe_death(pid_t pid, int status)
-{
-	if (WIFEXITED(status))
-		pr_err("pid %d: the restored process exited with status %d before it ran",
-		       (int)pid, WEXITSTATUS(status));
-	else if (WIFSIGNALED(status))
-		pr_err("pid %d: the restored process was killed by signal %d (%s) before it ran",
-		       (int)pid, WTERMSIG(status), strsignal(WTERMSIG(status)));
-	else
-		pr_err("pid %d: the restored process stopped unexpectedly (status %#x)",
-		       (int)pid, status);
-}
-
 /* Resume to the next syscall stop and check it is one. */
 static int next_syscall_stop(pid_t pid, int timeout_ms, const char *what)
 {
@@ -128,13 +66,13 @@ static int next_syscall_stop(pid_t pid, int timeout_ms, const char *what)
 		pr_perror("pid %d: ptrace to %s", (int)pid, what);
 		return ret;
 	}
-	ret = wait_bounded(pid, &status, timeout_ms);
+	ret = catch_wait(pid, &status, timeout_ms);
 	if (ret) {
 		pr_err_rc(ret, "pid %d: waiting for %s", (int)pid, what);
 		return ret;
 	}
 	if (!WIFSTOPPED(status) || WSTOPSIG(status) != (SIGTRAP | 0x80)) {
-		describe_death(pid, status);
+		catch_describe_death(pid, pid, status);
 		return -ECHILD;
 	}
 	return 0;
@@ -161,8 +99,8 @@ static int read_report(pid_t pid, int report_fd, int timeout_ms, struct rst_repo
 	}
 	n = read(report_fd, &r, sizeof(r));
 	if (n != (ssize_t)sizeof(r)) {
-		if (wait_bounded(pid, &status, 1000) == 0)
-			describe_death(pid, status);
+		if (catch_wait(pid, &status, 1000) == 0)
+			catch_describe_death(pid, pid, status);
 		else
 			pr_err("pid %d: the restored process closed its report without a word", (int)pid);
 		return -ECHILD;
@@ -179,108 +117,26 @@ static int read_report(pid_t pid, int report_fd, int timeout_ms, struct rst_repo
 	return r.rc < 0 ? r.rc : -EIO;
 }
 
-/* The tids of pid's threads, pid first; *out is the caller's. */
+/* The tids of pid's threads, pid first; *out is the caller's. 0 or -errno, not logged. */
 static int list_threads(pid_t pid, pid_t **out, size_t *nr)
 {
-	char path[64];
-	struct dirent *de;
-	pid_t *t = NULL;
-	size_t n = 1, cap = 16;
-	DIR *dir;
-	int ret = 0;
+	pid_t *t;
+	size_t n, i;
+	int ret = proc_list_numbers(pid, "task", &t, &n);
 
-	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
-	dir = opendir(path);
-	if (!dir)
-		return -errno;
-	t = malloc(cap * sizeof(*t));
-	if (!t) {
-		ret = -ENOMEM;
-		goto out;
-	}
-	t[0] = pid;
-	while ((errno = 0, de = readdir(dir))) {
-		char *end;
-		long tid = strtol(de->d_name, &end, 10);
-
-		if (*end || tid <= 0 || tid == pid)
-			continue;
-		if (n == cap) {
-			pid_t *nt = realloc(t, 2 * cap * sizeof(*t));
-
-			if (!nt) {
-				ret = -ENOMEM;
-				goto out;
-			}
-			t = nt;
-			cap *= 2;
-		}
-		t[n++] = (pid_t)tid;
-	}
-	if (errno)
-		ret = -errno;
-out:
-	closedir(dir);
-	if (ret) {
-		free(t);
+	if (ret)
 		return ret;
+	for (i = 0; i < n && t[i] != pid; i++)
+		;
+	if (i == n) {
+		free(t);
+		return -ESRCH;
 	}
+	memmove(t + 1, t, i * sizeof(*t));
+	t[0] = pid;
 	*out = t;
 	*nr = n;
 	return 0;
-}
-
-/* Seize a thread the restorer created (it waits on a futex) and stop it. */
-static int seize_thread(pid_t pid, pid_t tid, int timeout_ms)
-{
-	int status, ret;
-
-	if (ptrace(PTRACE_SEIZE, tid, NULL,
-		   (void *)(PTRACE_O_TRACESYSGOOD | PTRACE_O_EXITKILL | task_seize_seccomp_opt(pid, tid))) ||
-	    ptrace(PTRACE_INTERRUPT, tid, NULL, NULL)) {
-		ret = -errno;
-		pr_perror("pid %d: cannot seize its thread %d", (int)pid, (int)tid);
-		return ret;
-	}
-	ret = wait_bounded(tid, &status, timeout_ms);
-	if (ret) {
-		pr_err_rc(ret, "pid %d: waiting for its thread %d to stop", (int)pid, (int)tid);
-		return ret;
-	}
-	if (!WIFSTOPPED(status) || (status >> 16) != PTRACE_EVENT_STOP) {
-		describe_death(pid, status);
-		return -ECHILD;
-	}
-	return 0;
-}
-
-/*
- * Run tid from a stop to the exit of its rt_sigreturn, passing the few
- * system calls of the blob on the way (a futex restarted or woken).
- */
-static int run_to_sigreturn(pid_t pid, pid_t tid, int timeout_ms)
-{
-	char what[64];
-
-	snprintf(what, sizeof(what), "reach rt_sigreturn (thread %d)", (int)tid);
-	for (int i = 0; i < 16; i++) {
-		struct __ptrace_syscall_info si;
-		int ret = next_syscall_stop(tid, timeout_ms, what);
-
-		if (ret)
-			return ret;
-		memset(&si, 0, sizeof(si));
-		if (ptrace(PTRACE_GET_SYSCALL_INFO, tid, (void *)sizeof(si), &si) <= 0) {
-			ret = -errno;
-			pr_perror("pid %d: thread %d: cannot read its syscall stop", (int)pid, (int)tid);
-			return ret;
-		}
-		if (si.op == PTRACE_SYSCALL_INFO_ENTRY && si.entry.nr == __NR_rt_sigreturn)
-			return next_syscall_stop(tid, timeout_ms, "leave rt_sigreturn");
-	}
-	pr_err("pid %d: thread %d: no rt_sigreturn after 16 system calls of the restorer",
-	       (int)pid, (int)tid);
-	return -EPROTO;
 }
 
 void restore_held_free(struct rst_held *h)
@@ -292,8 +148,7 @@ void restore_held_free(struct rst_held *h)
 
 /*
  * The restorer stops itself with SIGSTOP once every thread has its state:
- * seize the other threads (each waits on a futex), let the leader release
- * them and take every thread, leader first, to the end of its rt_sigreturn.
+ * then every thread is caught at the end of its rt_sigreturn (catch.h).
  */
 int restore_catch(pid_t pid, int report_fd, int timeout_ms, struct rst_held *h)
 {
@@ -304,13 +159,13 @@ int restore_catch(pid_t pid, int report_fd, int timeout_ms, struct rst_held *h)
 	ret = read_report(pid, report_fd, timeout_ms, &h->rep);
 	if (ret)
 		return ret;
-	ret = wait_bounded(pid, &status, timeout_ms);
+	ret = catch_wait(pid, &status, timeout_ms);
 	if (ret) {
 		pr_err_rc(ret, "pid %d: waiting for the restorer to stop", (int)pid);
 		return ret;
 	}
 	if (!WIFSTOPPED(status) || WSTOPSIG(status) != SIGSTOP) {
-		describe_death(pid, status);
+		catch_describe_death(pid, pid, status);
 		return -ECHILD;
 	}
 	ret = list_threads(pid, &h->tids, &h->nr);
@@ -318,19 +173,9 @@ int restore_catch(pid_t pid, int report_fd, int timeout_ms, struct rst_held *h)
 		pr_err_rc(ret, "pid %d: cannot list its threads", (int)pid);
 		return ret;
 	}
-	for (size_t i = 1; i < h->nr; i++) {
-		ret = seize_thread(pid, h->tids[i], timeout_ms);
-		if (ret)
-			goto err;
-	}
-	for (size_t i = 0; i < h->nr; i++) {
-		ret = run_to_sigreturn(pid, h->tids[i], timeout_ms);
-		if (ret)
-			goto err;
-	}
-	return 0;
-err:
-	restore_held_free(h);
+	ret = catch_threads(pid, h->tids, h->nr, timeout_ms);
+	if (ret)
+		restore_held_free(h);
 	return ret;
 }
 

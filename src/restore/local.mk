@@ -16,3 +16,4 @@ liblmig_a_SOURCES += %reldir%/ipc.c %reldir%/ipc.h
 liblmig_a_SOURCES += %reldir%/mqueue.c %reldir%/mqueue.h
 liblmig_a_SOURCES += %reldir%/tty.c %reldir%/tty.h %reldir%/stdio.c %reldir%/stdio.h
 liblmig_a_SOURCES += %reldir%/file-share.c %reldir%/file-share.h
+liblmig_a_SOURCES += %reldir%/catch.c %reldir%/catch.h
