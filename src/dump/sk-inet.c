@@ -12,6 +12,7 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -24,9 +25,13 @@
 #include "net/netlock.h"
 #include "net/tcp-repair.h"
 
+/* How long a dump waits for handshakes under way to end in an accept queue. */
+#define HANDSHAKE_WAIT_MS	200
+
 /* A connection taken out of a listener's accept queue (net/acceptq.h). */
 struct queued_conn {
-	int fd;				/* ours, in repair mode */
+	int fd;				/* ours, in repair mode once saved */
+	union tcp_repair_addr src, dst;	/* its addresses, known at accept() */
 	struct tcp_repair_state st;
 	TcpQueuedConn q;
 	TcpStreamEntry t;
@@ -267,13 +272,21 @@ static int refuse_connections(const struct sk_inet_dump *d, pid_t pid)
 	return -ENOTSUP;
 }
 
-static int lock_network(struct dump_ctx *ctx, struct sk_inet_dump *d)
+/*
+ * Lock the tree's TCP sockets: listeners (their SYNs) and connections.
+ * widen: again, with the connections taken from accept queues since
+ * (the table is replaced in one step).
+ */
+static int lock_network(struct dump_ctx *ctx, struct sk_inet_dump *d, bool widen)
 {
-	struct netlock_conn *c = calloc(d->nr_sk ? d->nr_sk : 1, sizeof(*c));
+	size_t cap = 0, n = 0;
+	struct netlock_conn *c;
 	const char *what = NULL;
-	size_t n = 0;
 	int ret = 0;
 
+	for (size_t i = 0; i < d->nr_sk; i++)
+		cap += 1 + d->sk[i].nr_queue;
+	c = calloc(cap ? cap : 1, sizeof(*c));
 	if (!c)
 		return -ENOMEM;
 	for (size_t i = 0; i < d->nr_sk; i++) {
@@ -286,6 +299,12 @@ static int lock_network(struct dump_ctx *ctx, struct sk_inet_dump *d)
 		if (ret)
 			goto out;
 		n++;
+		for (size_t j = 0; j < s->nr_queue; j++) {
+			ret = netlock_conn_from_addrs(&s->queue[j].src.sa, &s->queue[j].dst.sa, &c[n]);
+			if (ret)
+				goto out;
+			n++;
+		}
 	}
 	if (!n)
 		goto out;
@@ -297,6 +316,11 @@ static int lock_network(struct dump_ctx *ctx, struct sk_inet_dump *d)
 		goto out;
 	}
 	d->locked = true;
+	if (widen) {
+		pr_info("pid %d: network lock widened to %zu TCP sockets (with the accept queues')",
+			(int)ctx->pid, n);
+		goto out;
+	}
 	pr_info("pid %d: network locked for %zu TCP sockets (nftables table inet %s)",
 		(int)ctx->pid, n, d->table);
 	ret = action_scripts_run(&ctx->opts->scripts, ACT_NETWORK_LOCK, ctx->pid,
@@ -304,6 +328,65 @@ static int lock_network(struct dump_ctx *ctx, struct sk_inet_dump *d)
 out:
 	free(c);
 	return ret;
+}
+
+/* Handshakes under way to one of the tree's listeners (SYN_RECV in /proc/PID/net/tcp*). */
+static size_t handshakes(const struct sk_inet_dump *d, pid_t pid)
+{
+	static const char *const files[] = { "net/tcp", "net/tcp6" };
+	char line[512];
+	size_t n = 0;
+
+	for (size_t f = 0; f < 2; f++) {
+		char path[64];
+		FILE *fp;
+
+		snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, files[f]);
+		fp = fopen(path, "re");
+		if (!fp)
+			continue;
+		while (fgets(line, sizeof(line), fp)) {
+			unsigned port, st;
+			char *colon = strchr(line, ':');
+
+			/* "  sl  local_address rem_address   st ...": local "ADDR:PORT" in hex */
+			if (!colon || !(colon = strchr(colon + 1, ':')) ||
+			    sscanf(colon + 1, "%x %*s %x", &port, &st) != 2 || st != TCP_SYN_RECV)
+				continue;
+			for (size_t i = 0; i < d->nr_sk; i++)
+				if (d->sk[i].state == TCP_LISTEN && d->sk[i].proto == IPPROTO_TCP &&
+				    ntohs(d->sk[i].src.v4.sin_port) == port) {
+					n++;
+					break;
+				}
+		}
+		fclose(fp);
+	}
+	return n;
+}
+
+/*
+ * The lock holds back new SYNs, not the last ACK of a handshake under
+ * way: let those end (in the accept queues, taken with the rest) rather
+ * than leave a client whose connection no host will know. Bounded: a
+ * client that never answers is a SYN the lock might as well have held.
+ */
+static void drain_handshakes(struct dump_ctx *ctx, const struct sk_inet_dump *d)
+{
+	struct timespec t0, t;
+	size_t n = handshakes(d, ctx->pid);
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (n) {
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 >= HANDSHAKE_WAIT_MS) {
+			pr_warn("pid %d: %zu handshake%s to its listeners still under way after %d ms: left behind",
+				(int)ctx->pid, n, n > 1 ? "s" : "", HANDSHAKE_WAIT_MS);
+			return;
+		}
+		usleep(1000);
+		n = handshakes(d, ctx->pid);
+	}
 }
 
 static void read_opts(struct inet_sock *s)
@@ -460,27 +543,43 @@ static void build_tcp(struct inet_sock *s)
 	s->e.tcp = &s->t;
 }
 
-static const char *conn_name(const struct tcp_repair_state *st, char *buf, size_t len)
+static const char *conn_name(const union tcp_repair_addr *src, const union tcp_repair_addr *dst,
+			     char *buf, size_t len)
 {
 	char a[NET_ADDR_STRLEN], b[NET_ADDR_STRLEN];
 
-	snprintf(buf, len, "tcp %s <-> %s", net_addr_str(&st->src.sa, a, sizeof(a)),
-		 net_addr_str(&st->dst.sa, b, sizeof(b)));
+	snprintf(buf, len, "tcp %s <-> %s", net_addr_str(&src->sa, a, sizeof(a)),
+		 net_addr_str(&dst->sa, b, sizeof(b)));
 	return buf;
 }
 
+/* Connections in a listener's accept queue now (tcp_info of a listener). */
+static uint32_t queue_length(const struct inet_sock *s)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+
+	memset(&ti, 0, sizeof(ti));
+	return getsockopt(s->lfd, SOL_TCP, TCP_INFO, &ti, &len) ? 0 : ti.tcpi_unacked;
+}
+
 /*
- * Take the connections of a listener's accept queue out of it, in
- * order, each saved like any connection. They go back into a queue at
- * the restore, or into this one if the process carries on
- * (sk_inet_finish()); both need a kernel that can do it, checked first.
+ * Take the connections of a listener's accept queue out of it with
+ * accept(), in order (save_queue() saves them once the lock holds their
+ * packets back too). They go back into a queue at the restore, or into
+ * this one if the process carries on (sk_inet_finish()); both need a
+ * kernel that can do it, checked first.
  */
 static int take_queue(struct dump_ctx *ctx, struct inet_sock *s)
 {
 	const char *what = NULL;
-	char a[128], b[128];
+	socklen_t len;
+	char a[128];
 	int home, ret;
 
+	s->accept_queue = queue_length(s);
+	if (!s->accept_queue)
+		return 0;
 	sk_name(s, a, sizeof(a));
 	if (!ctx->opts->tcp_established) {
 		pr_err("pid %d: fd %d: %s has %u connection%s accepted by the kernel but not yet by the process: dump with --tcp-established to take them",
@@ -522,6 +621,27 @@ static int take_queue(struct dump_ctx *ctx, struct inet_sock *s)
 			return ret;
 		}
 		s->nr_queue++;
+		len = sizeof(q->src);
+		if (getsockname(q->fd, &q->src.sa, &len))
+			return -errno;
+		len = sizeof(q->dst);
+		if (getpeername(q->fd, &q->dst.sa, &len))
+			return -errno;
+	}
+	return 0;
+}
+
+/* Save the connections take_queue() took, now that the lock holds them. */
+static int save_queue(struct dump_ctx *ctx, struct inet_sock *s)
+{
+	const char *what = NULL;
+	char a[128], b[128];
+	int ret;
+
+	sk_name(s, a, sizeof(a));
+	for (size_t i = 0; i < s->nr_queue; i++) {
+		struct queued_conn *q = &s->queue[i];
+
 		ret = tcp_repair_on(q->fd);
 		what = "repair mode";
 		if (!ret)
@@ -530,7 +650,8 @@ static int take_queue(struct dump_ctx *ctx, struct inet_sock *s)
 			ret = acceptq_conn_supported(&q->st, &what);
 		if (ret) {
 			pr_err_rc(ret, "pid %d: fd %d: %s: connection %s of its accept queue: %s",
-				  (int)ctx->pid, s->fd, a, conn_name(&q->st, b, sizeof(b)), what);
+				  (int)ctx->pid, s->fd, a, conn_name(&q->src, &q->dst, b, sizeof(b)),
+				  what);
 			return ret;
 		}
 		tcp_queued_conn__init(&q->q);
@@ -539,10 +660,10 @@ static int take_queue(struct dump_ctx *ctx, struct inet_sock *s)
 		q->q.state = q->st.state;
 		fill_stream(&q->t, &q->st);
 		q->q.tcp = &q->t;
-		s->queue_entries[s->nr_queue - 1] = &q->q;
+		s->queue_entries[i] = &q->q;
 		pr_info("pid %d: fd %d: %s: took %s from its accept queue, %u bytes to read%s",
-			(int)ctx->pid, s->fd, a, conn_name(&q->st, b, sizeof(b)), q->st.inq_len,
-			q->st.state == TCP_CLOSE_WAIT ? ", closed by the peer" : "");
+			(int)ctx->pid, s->fd, a, conn_name(&q->src, &q->dst, b, sizeof(b)),
+			q->st.inq_len, q->st.state == TCP_CLOSE_WAIT ? ", closed by the peer" : "");
 	}
 	s->e.n_accept_queue = s->nr_queue;
 	s->e.accept_queue = s->queue_entries;
@@ -565,9 +686,15 @@ static int return_queue(struct dump_ctx *ctx, struct inet_sock *s)
 		return -ENOMEM;
 	/* Their sockets first: the refilled ones take the same addresses. */
 	for (size_t i = 0; i < s->nr_queue; i++) {
-		conns[i] = s->queue[i].st;
-		close(s->queue[i].fd);
-		s->queue[i].fd = -1;
+		struct queued_conn *q = &s->queue[i];
+
+		/* One taken but not saved yet (the dump failed in between): saved now, still locked. */
+		if (!q->st.family && (tcp_repair_on(q->fd) || tcp_repair_save(q->fd, &q->st, &what)))
+			pr_warn("pid %d: fd %d: cannot save a connection of its accept queue",
+				(int)ctx->pid, s->fd);
+		conns[i] = q->st;
+		close(q->fd);
+		q->fd = -1;
 	}
 	ret = netns_enter(ctx->pid, &home);
 	if (!ret) {
@@ -595,7 +722,7 @@ static int read_socket(struct dump_ctx *ctx, struct inet_sock *s)
 	int ret, q;
 
 	build_entry(s);
-	if (s->state == TCP_LISTEN && s->accept_queue)
+	if (s->state == TCP_LISTEN && s->proto == IPPROTO_TCP)
 		return take_queue(ctx, s);
 	if (s->proto == IPPROTO_UDP && ioctl(s->lfd, SIOCINQ, &q) == 0 && q > 0)
 		pr_warn("pid %d: fd %d: %s: its queued datagrams are not dumped (dropped, as a network may)",
@@ -627,6 +754,7 @@ static int read_socket(struct dump_ctx *ctx, struct inet_sock *s)
 int sk_inet_prepare(struct dump_ctx *ctx)
 {
 	struct sk_inet_dump *d = calloc(1, sizeof(*d));
+	size_t queued = 0;
 	int ret;
 
 	if (!d)
@@ -640,9 +768,18 @@ int sk_inet_prepare(struct dump_ctx *ctx)
 		if (ret)
 			return ret;
 	}
-	ret = lock_network(ctx, d);
-	for (size_t i = 0; i < d->nr_sk && !ret; i++)
+	ret = lock_network(ctx, d, false);
+	if (ret)
+		return ret;
+	drain_handshakes(ctx, d);
+	for (size_t i = 0; i < d->nr_sk && !ret; i++) {
 		ret = read_socket(ctx, &d->sk[i]);
+		queued += d->sk[i].nr_queue;
+	}
+	if (!ret && queued)
+		ret = lock_network(ctx, d, true);
+	for (size_t i = 0; i < d->nr_sk && !ret; i++)
+		ret = save_queue(ctx, &d->sk[i]);
 	return ret;
 }
 

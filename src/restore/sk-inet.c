@@ -38,14 +38,17 @@ static socklen_t make_addr(const InetSkEntry *e, bool dst, struct sockaddr_stora
 int sk_inet_lock_network(const struct restore_ctx *ctx, int pid, const struct action_scripts *s,
 			 const char *images_dir, struct sk_inet_lock *lk)
 {
-	struct netlock_conn *c = calloc(ctx->nr_files ? ctx->nr_files : 1, sizeof(*c));
 	const char *what = NULL;
-	size_t n = 0;
+	struct netlock_conn *c;
+	size_t n = 0, cap = 0;
 	int ret = 0;
 
 	memset(lk, 0, sizeof(*lk));
 	lk->pid = pid;
 	netlock_table_name(pid, lk->table);
+	for (size_t i = 0; i < ctx->nr_files; i++)
+		cap += 1 + (ctx->files[i]->inet_sk ? ctx->files[i]->inet_sk->n_accept_queue : 0);
+	c = calloc(cap ? cap : 1, sizeof(*c));
 	if (!c)
 		return -ENOMEM;
 	for (size_t i = 0; i < ctx->nr_files; i++) {
@@ -66,6 +69,26 @@ int sk_inet_lock_network(const struct restore_ctx *ctx, int pid, const struct ac
 		if (ret)
 			goto out;
 		n++;
+		/* Its accept queue's connections: they exist again only once refilled. */
+		for (size_t j = 0; j < e->n_accept_queue; j++) {
+			const TcpQueuedConn *q = e->accept_queue[j];
+
+			if (q->src_port > 0xffff || q->dst_port > 0xffff ||
+			    !net_addr_make(&src, (int)e->family, q->src_addr.data, q->src_addr.len,
+					   (uint16_t)q->src_port, 0) ||
+			    !net_addr_make(&dst, (int)e->family, q->dst_addr.data, q->dst_addr.len,
+					   (uint16_t)q->dst_port, 0)) {
+				pr_err("pid %d: file %u: a queued connection without a valid address", pid,
+				       ctx->files[i]->id);
+				ret = -EINVAL;
+				goto out;
+			}
+			ret = netlock_conn_from_addrs((struct sockaddr *)&src, (struct sockaddr *)&dst,
+						      &c[n]);
+			if (ret)
+				goto out;
+			n++;
+		}
 	}
 	if (!n)
 		goto out;

@@ -2,12 +2,13 @@
 # The harness of the service tests on a server lmig can move today:
 # counter-server (tests/services/counter-server.c, one thread, poll) on
 # the service address in host A, http-counter.py in host B with three
-# keep-alive connections; dumped in A, restored in B with --new-pidns
-# (counter-precopy.sh: by lmig precopy); the counter goes on without a
-# gap or a repeat, no request fails, the connections are kept, and a new
-# connection is served in B. No client connects during the migration: a
-# connection completed while the server is frozen waits in its listen
-# queue, which lmig dump refuses.
+# keep-alive connections and two clients that open a new connection for
+# every request, so that connections are being made while the server is
+# frozen (a handshake under way, a connection in the accept queue, a SYN
+# held back by the network lock); dumped in A, restored in B with
+# --new-pidns (counter-precopy.sh: by lmig precopy); the counter goes on
+# without a gap or a repeat, no request fails, the keep-alive connections
+# are kept, and a new connection is served in B.
 . "$top_srcdir/tests/services/lib.sh"
 svc_init "${SVC_NAME:-$(basename "$0" .sh)}"
 svc_need curl "Debian package curl"
@@ -18,7 +19,7 @@ svc_spawn A "$work/server.log" "$srv" "$SVC" "$port" "$work/ready"
 server=$HOSTS_LAST_PID
 svc_wait_file "$work/ready" 10 || svc_fail "counter-server did not start in host A"
 svc_spawn B "$work/client.err" python3 "$svc_bin/http-counter.py" --host "$SVC" --port "$port" \
-	--path / --keepalive 3 --fresh 0 --interval-ms 1 --out "$work/client.json" --ready "$work/client.ready"
+	--path / --keepalive 3 --fresh 2 --interval-ms 1 --out "$work/client.json" --ready "$work/client.ready"
 client=$HOSTS_LAST_PID
 svc_wait_file "$work/client.ready" 30 || svc_fail "the client did not start"
 sleep 1
@@ -30,7 +31,8 @@ else
 	svc_dump_restore "$server"
 fi
 wait "$server" 2>/dev/null
-echo "counter-server runs in host B (host pid $restored)"
+echo "counter-server runs in host B (host pid $restored); taken from its accept queue:" \
+	"$(cat "$work/dump.log" "$work/precopy.log" 2>/dev/null | grep -c 'from its accept queue')"
 sleep 2
 kill -TERM "$client"
 host_wait "$client" 90
