@@ -5,7 +5,7 @@
 check_PROGRAMS += %reldir%/counter-server
 
 SERVICES_TESTS = %reldir%/faststart.sh %reldir%/counter.sh %reldir%/counter-precopy.sh \
-	%reldir%/redis.sh %reldir%/redis-precopy.sh %reldir%/tomcat.sh
+	%reldir%/redis.sh %reldir%/redis-precopy.sh %reldir%/tomcat.sh %reldir%/tomcat-precopy.sh
 TESTS += $(SERVICES_TESTS)
 EXTRA_DIST += $(SERVICES_TESTS) %reldir%/lib.sh \
 	bench/services/CounterServlet.java bench/services/tomcat-instance.sh bench/services/resp.py \

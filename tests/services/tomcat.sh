@@ -3,14 +3,15 @@
 # its state goes on. A private Tomcat 10 instance (Debian's tomcat10-user,
 # `catalina.sh run`) in host A serves /counter (bench/services/CounterServlet.java: each
 # request answers the next number); http-counter.py in host B sends
-# requests without pause on three keep-alive connections (none connects
-# during the migration: see counter.sh). Tomcat is dumped in A and restored
-# in B (own pid namespace); then the numbers all clients received are one
-# run with no gap and no repeat, no request failed, the clients
-# kept their connections, and a new connection is served.
-# The JVM runs with -XX:+PerfDisableSharedMem: its perf data would
-# otherwise be a shared mapping of /tmp/hsperfdata_root/PID, a file that a
-# real destination host does not have (lmig does not carry it yet).
+# requests without pause on three keep-alive connections, and one more
+# client opens a new connection for each request (connections being made
+# while Tomcat is frozen: see counter.sh). Tomcat is dumped in A and
+# restored in B (own pid namespace; tomcat-precopy.sh: moved live with
+# lmig precopy); then the numbers all clients received are one run with
+# no gap and no repeat, no request failed, the keep-alive clients kept
+# their connections, and a new connection is served. The JVM keeps its
+# default perf data, a shared mapping of /tmp/hsperfdata_root/PID: lmig
+# carries its pages (a real destination host has no such file).
 . "$top_srcdir/tests/services/lib.sh"
 svc_init "${SVC_NAME:-$(basename "$0" .sh)}"
 home=/usr/share/tomcat10
@@ -25,7 +26,7 @@ case $? in
 *) svc_fail "cannot make the Tomcat instance: $(cat "$work/instance.out")" ;;
 esac
 svc_spawn A "$work/tomcat.log" env CATALINA_BASE="$base" CATALINA_TMPDIR="$base/temp" \
-	JAVA_OPTS="-Djava.awt.headless=true -Xmx256m -XX:+PerfDisableSharedMem ${SVC_JAVA_OPTS:-}" \
+	JAVA_OPTS="-Djava.awt.headless=true -Xmx256m ${SVC_JAVA_OPTS:-}" \
 	"$home/bin/catalina.sh" run
 server=$HOSTS_LAST_PID
 t=0
@@ -39,7 +40,7 @@ echo "Tomcat (java pid $server) serves in host A: $(ls "/proc/$server/task" | wc
 	"RSS $(awk '/^VmRSS/ { print int($2 / 1024) }' "/proc/$server/status") MiB"
 
 svc_spawn B "$work/client.err" python3 "$svc_bin/http-counter.py" --host "$SVC" --port "$port" \
-	--path /counter --keepalive 3 --fresh 0 --out "$work/client.json" --ready "$work/client.ready"
+	--path /counter --keepalive 3 --fresh 1 --out "$work/client.json" --ready "$work/client.ready"
 client=$HOSTS_LAST_PID
 svc_wait_file "$work/client.ready" 30 || svc_fail "the client did not start"
 sleep 1
