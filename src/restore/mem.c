@@ -71,14 +71,28 @@ static int same_file(int fd, const VmaEntry *v, char *why, size_t len)
 }
 
 /*
- * Open the file of a file area and check it is the one that was mapped:
- * by its identity, or (images without one) by its inode.
+ * Is fd the file of area v: by its identity, or (images without one) by
+ * its inode? 0, or -ESTALE with *why saying what differs.
  */
-static int open_vma_file(uint32_t pid, const VmaEntry *v, int flags)
+static int is_mapped_file(int fd, const VmaEntry *v, char *why, size_t len)
 {
 	struct stat st;
+
+	if (v->has_file_size && v->has_file_mtime_ns)
+		return same_file(fd, v, why, len);
+	if (v->has_ino && fstat(fd, &st) == 0 &&
+	    (st.st_ino != v->ino || (v->has_dev && st.st_dev != v->dev))) {
+		snprintf(why, len, "inode %" PRIu64 ", was %" PRIu64, (uint64_t)st.st_ino, v->ino);
+		return -ESTALE;
+	}
+	return 0;
+}
+
+/* Open the file of a file area and check it is the one that was mapped. */
+static int open_vma_file(uint32_t pid, const VmaEntry *v, int flags)
+{
 	char why[128] = "";
-	int fd, ret = 0;
+	int fd, ret;
 
 	fd = open(v->path, flags | O_CLOEXEC);
 	if (fd < 0) {
@@ -87,14 +101,7 @@ static int open_vma_file(uint32_t pid, const VmaEntry *v, int flags)
 			  pid, v->start, v->end, v->path);
 		return ret;
 	}
-	if (v->has_file_size && v->has_file_mtime_ns) {
-		ret = same_file(fd, v, why, sizeof(why));
-	} else if (v->has_ino && fstat(fd, &st) == 0 &&
-		   (st.st_ino != v->ino || (v->has_dev && st.st_dev != v->dev))) {
-		snprintf(why, sizeof(why), "inode %" PRIu64 ", was %" PRIu64, (uint64_t)st.st_ino,
-			 v->ino);
-		ret = -ESTALE;
-	}
+	ret = is_mapped_file(fd, v, why, sizeof(why));
 	if (ret) {
 		pr_err("pid %u: area %#" PRIx64 "-%#" PRIx64 ": %s is not the file that was mapped (%s)",
 		       pid, v->start, v->end, v->path, why);
@@ -180,18 +187,18 @@ static int premap_sysv(const struct restore_ctx *ctx, uint32_t pid, const VmaEnt
  */
 static int carried_file(uint32_t pid, const VmaEntry *v, bool *real)
 {
-	struct stat st;
 	int fd = open(v->path, ((v->prot & PROT_WRITE) ? O_RDWR : O_RDONLY) | O_CLOEXEC);
+	char why[128] = "";
 
-	if (fd >= 0 && fstat(fd, &st) == 0 && st.st_ino == v->ino &&
-	    (!v->has_dev || st.st_dev == v->dev)) {
+	if (fd >= 0 && is_mapped_file(fd, v, why, sizeof(why)) == 0) {
 		*real = true;
 		return fd;
 	}
 	if (fd >= 0)
 		close(fd);
-	pr_info("pid %u: area %#" PRIx64 "-%#" PRIx64 ": %s is not here: its saved content goes "
-		"in a memfd", pid, v->start, v->end, v->path);
+	pr_info("pid %u: area %#" PRIx64 "-%#" PRIx64 ": %s is not here%s%s%s: its saved content "
+		"goes in a memfd", pid, v->start, v->end, v->path, why[0] ? " (" : "", why,
+		why[0] ? ")" : "");
 	return deleted_shared_file(pid, v);
 }
 
@@ -240,7 +247,9 @@ static int premap_one(const struct restore_ctx *ctx, uint32_t pid, const VmaEntr
 			fd = deleted_shared_file(pid, v);
 		} else if (v->content_carried) {
 			fd = carried_file(pid, v, real);
-			prot = (int)v->prot | PROT_READ;
+			/* A memfd gets the saved pages written in: writable until the restorer's mprotect. */
+			if (*real)
+				prot = (int)v->prot | PROT_READ;
 		} else {
 			fd = open_vma_file(pid, v, (v->prot & PROT_WRITE) ? O_RDWR : O_RDONLY);
 			prot = (int)v->prot | PROT_READ;

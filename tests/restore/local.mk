@@ -6,7 +6,7 @@ check_PROGRAMS += %reldir%/regs
 %canon_reldir%_regs_CFLAGS = -std=gnu11 $(WARN_CFLAGS)
 %canon_reldir%_regs_LDFLAGS =
 RESTORE_TESTS = %reldir%/freestanding.sh %reldir%/regs.sh %reldir%/looper.sh \
-	%reldir%/python.sh %reldir%/pid-busy.sh %reldir%/shared-file-gone.sh %reldir%/file-identity.sh
+	%reldir%/python.sh %reldir%/pid-busy.sh %reldir%/shared-file-gone.sh %reldir%/file-identity.sh %reldir%/other-host-files.sh
 TESTS += $(RESTORE_TESTS)
 EXTRA_DIST += $(RESTORE_TESTS) %reldir%/lib.sh
 UNIT_TESTS += %reldir%/opts
