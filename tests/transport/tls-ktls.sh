@@ -12,7 +12,7 @@ b=${top_builddir:?run from make check}
 . "$src/tests/transport/tls-certs.sh"
 certs=$(mktemp -d "${TMPDIR:-/tmp}/lmig-tls-ktls.XXXXXX")
 trap 'rm -rf "$certs"' EXIT
-tls_certs "$certs" || exit 1
+tls_certs "$certs" || exit $?
 ip=$(command -v ip) || { echo "SKIP: no ip (iproute2)"; exit 77; }
 # The kernel seals records with its own gcm(aes): the generic modules (TCG has no AES-NI).
 bash "$src/tests/vm/run-in-vm" --timeout 300 --modules "tls aes_generic ctr ghash-generic gcm" \

@@ -25,7 +25,7 @@ cleanup() {
 }
 hosts_up || { rm -rf "$work"; exit 77; }
 trap cleanup EXIT
-tls_certs "$work" || exit 1
+tls_certs "$work" || exit $?
 head -c 32 /dev/urandom >"$work/key"
 chmod 600 "$work/key"
 c=$work
