@@ -3,7 +3,9 @@
  * with -ETIMEDOUT (a server that accepts and says nothing, a client that
  * connects and says nothing, one that stops in its ClientHello); a peer
  * sending something that is not TLS is refused at once; the options are
- * checked; a good pair passes, by address and by name. Runs on loopback
+ * checked; a good pair passes, by address and by name, and a name the
+ * server's certificate does not hold is refused (unless told not to
+ * check). Runs on loopback
  * with the certificates of tls-certs.sh in $TLS_CERTS (tls-bounds.sh).
  */
 #include <arpa/inet.h>
@@ -207,6 +209,53 @@ static void good_pair(const char *host, const char *key)
 	tp_listener_close(lis);
 }
 
+static int serve_refused(void *arg)
+{
+	struct tp_conn *c;
+
+	(void)arg;
+	return tp_accept(lis, &c) == -EACCES ? 0 : 3;
+}
+
+/*
+ * 127.0.0.2 reaches the same listener, but the server's certificate names
+ * 127.0.0.1, 198.18.0.2 and localhost only: refused unless no_cn_verify.
+ */
+static void wrong_name(bool no_cn_verify)
+{
+	struct tp_opts so = server_opts(), co = client_opts();
+	struct tp_conn *c;
+	pid_t pid;
+	int rc;
+
+	printf("-- dialled by another name%s\n", no_cn_verify ? ", --tls-no-cn-verify" : "");
+	co.tls.no_cn_verify = no_cn_verify;
+	so.timeout_ms = co.timeout_ms = 5000;
+	rc = tp_listen(&so, NULL, 0, &lis);
+	if (rc) {
+		CHECK(0, "listen %d", rc);
+		return;
+	}
+	pid = tpt_fork(no_cn_verify ? serve_one : serve_refused, NULL);
+	rc = tp_connect(&co, "127.0.0.2", tp_listener_port(lis), &c);
+	if (no_cn_verify) {
+		CHECK(rc == 0, "--tls-no-cn-verify: connect %d", rc);
+		if (!rc) {
+			struct tp_msg m;
+
+			tp_send_commit(c);
+			tp_recv(c, &m, NULL);
+			tp_close(c);
+		}
+	} else {
+		CHECK(rc == -EACCES, "a certificate for another name: connect %d, want -EACCES", rc);
+		if (!rc)
+			tp_close(c);
+	}
+	CHECK(tpt_wait(pid, 20) == 0, "the server side of the name check");
+	tp_listener_close(lis);
+}
+
 static void options(void)
 {
 	struct tp_tls_opts o = { 0 };
@@ -249,6 +298,8 @@ int main(void)
 	connect_to_silent_server();
 	good_pair("127.0.0.1", NULL);
 	good_pair("localhost", NULL);
+	wrong_name(false);
+	wrong_name(true);
 	if (tpt_key(tpt_tmpdir(), 1, key, sizeof(key)) == 0)
 		good_pair("127.0.0.1", key);
 	else
