@@ -11,7 +11,7 @@ check_PROGRAMS += %reldir%/echo-server %reldir%/echo-client %reldir%/udp-client
 # Dump, kill and restore of the echo server on one host (run under
 # tests/cr/subreaper by lib.sh, so that the restored server is ours).
 SOCKET_TESTS = %reldir%/echo.sh %reldir%/bulk.sh %reldir%/halfclose.sh %reldir%/udp.sh \
-	%reldir%/actions.sh %reldir%/two-hosts.sh %reldir%/refuse.sh %reldir%/acceptq.sh
+	%reldir%/actions.sh %reldir%/two-hosts.sh %reldir%/refuse.sh %reldir%/acceptq.sh %reldir%/acceptq6.sh
 TESTS += $(SOCKET_TESTS)
 EXTRA_DIST += $(SOCKET_TESTS) %reldir%/lib.sh %reldir%/acceptq.py
 
