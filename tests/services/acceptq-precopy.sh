@@ -13,12 +13,13 @@ py=$top_srcdir/tests/sockets/acceptq.py
 	svc_skip "lmig check: this kernel cannot refill accept queues"
 svc_hosts
 
-# wait_queued N: the listener in host A holds N connections not yet accepted.
-wait_queued() {
+# wait_ss N OPTS: the sum of ss OPTS's Recv-Q column for port in host A
+# (a listener's: connections not yet accepted; connections': unread bytes) is N.
+wait_ss() {
 	t=0
-	until [ "$(host_exec A ss -Hltn "sport = :$port" | awk '{ print $2 }')" = "$1" ]; do
+	until [ "$(host_exec A ss -H"$2" "sport = :$port" | awk '{ n += $2 } END { print n + 0 }')" = "$1" ]; do
 		t=$((t + 1))
-		[ $t -ge 100 ] && svc_fail "the accept queue in host A does not reach $1"
+		[ $t -ge 100 ] && svc_fail "ss -$2 in host A does not reach $1 for port $port"
 		sleep 0.1
 	done
 }
@@ -33,9 +34,9 @@ for len in 100 3000 65536 "5000 --half-close"; do
 	# shellcheck disable=SC2086 # len carries the option
 	svc_spawn B "$work/client$i.out" python3 "$py" client "$SVC" "$port" $len
 	clients="$clients $HOSTS_LAST_PID"
-	wait_queued $i
+	wait_ss $i ltn
 done
-sleep 0.3	# the requests' bytes land in the queued sockets
+wait_ss $((100 + 3000 + 65536 + 5000 + 1)) tn	# every request, and the FIN
 
 svc_precopy "$server"
 [ "$(grep -c 'from its accept queue' "$work/precopy.log")" -eq 4 ] ||

@@ -29,7 +29,7 @@ for len in 100 3000 65536 "5000 --half-close"; do
 	clients="$clients $!"
 	sk_wait_queued $i
 done
-sleep 0.3	# the requests' bytes land in the queued sockets
+sk_wait_unread $((100 + 3000 + 65536 + 5000 + 1))	# every request, and the FIN
 
 sk_dump --pid "$server" -D "$work/img1" --tcp-established --leave-running ||
 	sk_fail "dump --leave-running failed"

@@ -10,6 +10,8 @@
 #   sk_dump ARGS... / sk_restore ARGS...   lmig with a log in $work
 #   sk_wait_queued N [HOST] the listener on $port (in test host HOST) holds N
 #                            connections not yet accepted, within 10 s
+#   sk_wait_unread BYTES [HOST]  the connections to $port (in HOST) hold BYTES
+#                            unread (a FIN counts one), within 10 s
 #   sk_restore_in_b SCRIPT   (with tests/lib/hosts.sh and pidns.sh) restore
 #                            $work/img in host B in a pid namespace of its own,
 #                            with action script SCRIPT; sets $hp, the host pid
@@ -148,6 +150,21 @@ sk_wait_queued() {
 		fi
 		[ "$q" = "$1" ] && return 0
 		[ $t -ge 100 ] && sk_fail "the accept queue holds ${q:-no} connections, not $1"
+		sleep 0.1
+		t=$((t + 1))
+	done
+}
+
+sk_wait_unread() {
+	t=0
+	while :; do
+		if [ -n "${2:-}" ]; then
+			q=$(host_exec "$2" ss -Htn "sport = :$port" | awk '{ n += $2 } END { print n + 0 }')
+		else
+			q=$(ss -Htn "sport = :$port" | awk '{ n += $2 } END { print n + 0 }')
+		fi
+		[ "$q" = "$1" ] && return 0
+		[ $t -ge 100 ] && sk_fail "the connections to port $port hold $q bytes unread, not $1"
 		sleep 0.1
 		t=$((t + 1))
 	done
