@@ -23,23 +23,6 @@ svc_spawn B "$work/client.err" python3 "$svc_bin/http-counter.py" --host "$SVC" 
 client=$HOSTS_LAST_PID
 svc_wait_file "$work/client.ready" 30 || svc_fail "the client did not start"
 sleep 1
-svc_try_dump "$server"
-sleep 1
-if [ "${SVC_MODE:-dump}" = precopy ]; then
-	svc_precopy "$server"
-else
-	svc_dump_restore "$server"
-fi
-wait "$server" 2>/dev/null
-echo "counter-server runs in host B (host pid $restored); taken from its accept queue:" \
-	"$(cat "$work/dump.log" "$work/precopy.log" 2>/dev/null | grep -c 'from its accept queue')"
-sleep 2
-kill -TERM "$client"
-host_wait "$client" 90
-rc=$?
-python3 "$svc_bin/http-counter.py" --check "$work/client.json" || svc_fail "the counter broke (client exit $rc)"
-[ $rc -eq 0 ] || svc_fail "the client failed (exit $rc)"
-n=$(host_exec B curl -s --max-time 20 "http://$SVC:$port/") || svc_fail "a new connection is not served in host B"
-echo "a new connection in host B gets $n"
+svc_counter_move counter-server "$server" "$client" /
 echo "PASS $name: counter-server moved from host A to B under load; no gap, no repeat, no failed request"
 exit 0

@@ -13,6 +13,10 @@
 #                              --new-pidns; $restored = its host pid in B
 #   svc_precopy PID            the same through lmig pageserver / precopy
 #                              --tcp-established (skips naming what is missing)
+#   svc_counter_move WHAT PID CLIENT PATH   the counter tests' middle: move PID
+#                              (precopy when SVC_MODE=precopy), let the
+#                              http-counter.py CLIENT run 2 s more, check its
+#                              numbers and a new connection to PATH in host B
 #   svc_fail MSG / svc_skip MSG
 # SVC_KEEP=1 keeps $work.
 set -u
@@ -162,4 +166,27 @@ svc_precopy() {
 	restored=$(pidns_host_pid "$ps_init" "$1") || svc_fail "pid $1 does not run in host B"
 	python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); print("precopy: %d rounds, downtime %.1f ms, total %.1f s" % (s["precopy_rounds"], s["downtime_ms"], s["total_ms"] / 1000))' \
 		"$work/stats.json"
+}
+
+svc_counter_move() {
+	svc_try_dump "$2"
+	sleep 1
+	if [ "${SVC_MODE:-dump}" = precopy ]; then
+		svc_precopy "$2"
+	else
+		svc_dump_restore "$2"
+	fi
+	wait "$2" 2>/dev/null
+	echo "$1 runs in host B (host pid $restored); taken from its accept queue:" \
+		"$(cat "$work/dump.log" "$work/precopy.log" 2>/dev/null | grep -c 'from its accept queue')"
+	sleep 2
+	kill -TERM "$3"
+	host_wait "$3" 90
+	rc=$?
+	python3 "$svc_bin/http-counter.py" --check "$work/client.json" ||
+		svc_fail "the counter broke (client exit $rc)"
+	[ $rc -eq 0 ] || svc_fail "the client failed (exit $rc)"
+	n=$(host_exec B curl -s --max-time 20 "http://$SVC:$port$4") ||
+		svc_fail "a new connection is not served in host B"
+	echo "a new connection in host B gets $n"
 }

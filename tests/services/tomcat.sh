@@ -48,22 +48,6 @@ sleep 1
 # maxKeepAliveRequests) leaves no connection to migrate.
 kill -0 "$client" 2>/dev/null || svc_fail "the client ended before the migration:" \
 	"$(python3 "$svc_bin/http-counter.py" --check "$work/client.json")"
-svc_try_dump "$server"
-sleep 1
-if [ "${SVC_MODE:-dump}" = precopy ]; then
-	svc_precopy "$server"
-else
-	svc_dump_restore "$server"
-fi
-wait "$server" 2>/dev/null
-echo "Tomcat runs in host B (host pid $restored)"
-sleep 2
-kill -TERM "$client"
-host_wait "$client" 90
-rc=$?
-python3 "$svc_bin/http-counter.py" --check "$work/client.json" || svc_fail "the counter broke (client exit $rc)"
-[ $rc -eq 0 ] || svc_fail "the client failed (exit $rc)"
-n=$(host_exec B curl -s --max-time 20 "http://$SVC:$port/counter") || svc_fail "a new connection is not served in host B"
-echo "a new connection in host B gets $n"
+svc_counter_move Tomcat "$server" "$client" /counter
 echo "PASS $name: Tomcat moved from host A to B under load; the counter went on without a gap or a repeat"
 exit 0

@@ -27,9 +27,9 @@ for len in 100 3000 65536 "5000 --half-close"; do
 	# shellcheck disable=SC2086 # len carries the option
 	python3 "$py" client "$addr" "$port" $len >"$work/client$i.out" 2>&1 &
 	clients="$clients $!"
-	sk_wait_queued $i
+	sk_wait_recvq $i ltn
 done
-sk_wait_unread $((100 + 3000 + 65536 + 5000 + 1))	# every request, and the FIN
+sk_wait_recvq $((100 + 3000 + 65536 + 5000 + 1)) tn	# every request, and the FIN
 
 sk_dump --pid "$server" -D "$work/img1" --tcp-established --leave-running ||
 	sk_fail "dump --leave-running failed"
@@ -37,13 +37,13 @@ sk_dump --pid "$server" -D "$work/img1" --tcp-established --leave-running ||
 	sk_fail "the dump did not take the four queued connections"
 grep -q "5000 bytes to read, closed by the peer" "$work/dump.log" ||
 	sk_fail "the half-closed connection was not taken with its data and FIN"
-sk_wait_queued 4
+sk_wait_recvq 4 ltn
 mv "$work/dump.log" "$work/dump1.log"
 
 sk_dump_restore
 grep -q "4 connections back in the accept queue" "$work/restore.log" ||
 	sk_fail "the restore did not refill the accept queue"
-sk_wait_queued 4
+sk_wait_recvq 4 ltn
 
 touch "$work/go"
 sk_wait_clients 60 || sk_fail "a queued client did not get its answer"

@@ -8,10 +8,10 @@
 #   sk_clients N ADDR PORT BYTES [OPTS]   N clients (ids 1..N): $clients
 #   sk_wait_clients SECS     0 when every client exited 0 ("ok" lines)
 #   sk_dump ARGS... / sk_restore ARGS...   lmig with a log in $work
-#   sk_wait_queued N [HOST] the listener on $port (in test host HOST) holds N
-#                            connections not yet accepted, within 10 s
-#   sk_wait_unread BYTES [HOST]  the connections to $port (in HOST) hold BYTES
-#                            unread (a FIN counts one), within 10 s
+#   sk_wait_recvq N SSOPTS [HOST]  the Recv-Q column of `ss -SSOPTS` for $port
+#                            (in test host HOST) adds up to N within 10 s: ltn,
+#                            connections the listener has not accepted; tn, bytes
+#                            its connections hold unread (a FIN counts one)
 #   sk_restore_in_b SCRIPT   (with tests/lib/hosts.sh and pidns.sh) restore
 #                            $work/img in host B in a pid namespace of its own,
 #                            with action script SCRIPT; sets $hp, the host pid
@@ -140,31 +140,16 @@ sk_restore_in_b() {
 	started=$ns_init
 }
 
-sk_wait_queued() {
+sk_wait_recvq() {
 	t=0
 	while :; do
-		if [ -n "${2:-}" ]; then
-			q=$(host_exec "$2" ss -Hltn "sport = :$port" | awk '{ print $2 }')
+		if [ -n "${3:-}" ]; then
+			q=$(host_exec "$3" ss -H"$2" "sport = :$port" | awk '{ n += $2 } END { print n + 0 }')
 		else
-			q=$(ss -Hltn "sport = :$port" | awk '{ print $2 }')
+			q=$(ss -H"$2" "sport = :$port" | awk '{ n += $2 } END { print n + 0 }')
 		fi
 		[ "$q" = "$1" ] && return 0
-		[ $t -ge 100 ] && sk_fail "the accept queue holds ${q:-no} connections, not $1"
-		sleep 0.1
-		t=$((t + 1))
-	done
-}
-
-sk_wait_unread() {
-	t=0
-	while :; do
-		if [ -n "${2:-}" ]; then
-			q=$(host_exec "$2" ss -Htn "sport = :$port" | awk '{ n += $2 } END { print n + 0 }')
-		else
-			q=$(ss -Htn "sport = :$port" | awk '{ n += $2 } END { print n + 0 }')
-		fi
-		[ "$q" = "$1" ] && return 0
-		[ $t -ge 100 ] && sk_fail "the connections to port $port hold $q bytes unread, not $1"
+		[ $t -ge 100 ] && sk_fail "ss -$2 shows $q in the Recv-Q column for port $port, not $1"
 		sleep 0.1
 		t=$((t + 1))
 	done
