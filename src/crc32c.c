@@ -1,5 +1,6 @@
 #include <string.h>
 #include <nmmintrin.h>
+#include <wmmintrin.h>
 
 #include "crc32c.h"
 
@@ -66,31 +67,89 @@ uint32_t crc32c_sw(uint32_t crc, const void *buf, size_t len)
 
 bool crc32c_hw_available(void)
 {
-	return __builtin_cpu_supports("sse4.2");
+	return __builtin_cpu_supports("sse4.2") && __builtin_cpu_supports("pclmul");
 }
 
 /*
- * One stream of 8-byte crc32 instructions: about 8 bytes per 3 cycles,
- * several GB/s, well above what a page run costs to move.
+ * The crc32 instruction takes 3 cycles but can start one every cycle:
+ * one dependent stream runs at a third of what the core can do (about
+ * 8 GiB/s here, 0.12 CPU s/GiB on each side of the transport, most of
+ * what tcp costs over a plain socket). Long buffers therefore run as
+ * three independent streams over consecutive lanes of n bytes, and
+ * the lanes' CRCs are combined: the state after A||B||C from c is
+ * shift(crc(c, A), 2n) ^ shift(crc(0, B), n) ^ crc(0, C), where
+ * shift(r, n) = r * x^(8n) mod P. With r and K = x^(8n-33) mod P
+ * bit-reflected, the carry-less product r*K fed to crc32 (which
+ * multiplies by x^32 and reduces) is exactly r * x^(8n) mod P.
+ * The constants come from multiplying x^0 by x 8n-33 times, modulo P.
  */
+struct crc_lane {
+	size_t n;		/* lane bytes (a multiple of 8) */
+	uint64_t k1, k2;	/* x^(8n-33), x^(16n-33) mod P, reflected */
+};
+
+static const struct crc_lane crc_lanes[] = {
+	{ 4096, 0x82f89c77, 0x54a86326 },
+	{ 256, 0xb9e02b86, 0xdd7e3b0c },
+};
+
+__attribute__((target("sse4.2,pclmul")))
+static uint64_t crc_shift(uint64_t r, uint64_t k)
+{
+	__m128i p = _mm_clmulepi64_si128(_mm_cvtsi64_si128((long long)r),
+					 _mm_cvtsi64_si128((long long)k), 0);
+
+	return _mm_crc32_u64(0, (uint64_t)_mm_cvtsi128_si64(p));
+}
+
 __attribute__((target("sse4.2")))
+static uint64_t crc_words(uint64_t c, const uint8_t *p, size_t len)
+{
+	for (; len >= 8; p += 8, len -= 8) {
+		uint64_t v;
+
+		memcpy(&v, p, 8);
+		c = _mm_crc32_u64(c, v);
+	}
+	return c;
+}
+
+__attribute__((target("sse4.2,pclmul")))
 uint32_t crc32c_hw(uint32_t crc, const void *buf, size_t len)
 {
 	const uint8_t *p = buf;
 	uint64_t c = ~crc;
+	size_t i;
 
 	while (len > 0 && ((uintptr_t)p & 7)) {
 		c = _mm_crc32_u8((uint32_t)c, *p++);
 		len--;
 	}
-	while (len >= 8) {
-		uint64_t v;
+	for (i = 0; i < sizeof(crc_lanes) / sizeof(crc_lanes[0]); i++) {
+		const struct crc_lane *l = &crc_lanes[i];
 
-		memcpy(&v, p, 8);
-		c = _mm_crc32_u64(c, v);
-		p += 8;
-		len -= 8;
+		while (len >= 3 * l->n) {
+			uint64_t a = c, b = 0, d = 0;
+			size_t j;
+
+			for (j = 0; j < l->n; j += 8) {
+				uint64_t va, vb, vd;
+
+				memcpy(&va, p + j, 8);
+				memcpy(&vb, p + l->n + j, 8);
+				memcpy(&vd, p + 2 * l->n + j, 8);
+				a = _mm_crc32_u64(a, va);
+				b = _mm_crc32_u64(b, vb);
+				d = _mm_crc32_u64(d, vd);
+			}
+			c = crc_shift(a, l->k2) ^ crc_shift(b, l->k1) ^ d;
+			p += 3 * l->n;
+			len -= 3 * l->n;
+		}
 	}
+	c = crc_words(c, p, len);
+	p += len & ~(size_t)7;
+	len &= 7;
 	while (len--)
 		c = _mm_crc32_u8((uint32_t)c, *p++);
 	return ~(uint32_t)c;
