@@ -13,6 +13,9 @@
 #   restore  lmig's own "restored ... in X ms" (restore/cmd-restore.c):
 #            from the tree read to every thread running again
 #   rst-cmd  wall time of the lmig restore command
+#   catch    lmig's own "caught N thread(s) in X ms" (restore/finish.c):
+#            from the restorer's stop to every thread held at the end of
+#            its rt_sigreturn, part of restore; "-" for a build before it
 # The sizes run in alternating order (up, then down) REPEAT times after
 # one warm-up run; each cell is the median (min-max). The load average is
 # printed before and after, and a least-squares line of the freeze medians
@@ -49,9 +52,9 @@ gone() {
 	exit 1
 }
 
-# one N: appends "freeze dump restore rst-cmd" (ms) to $work/N.txt
+# one N: appends "freeze dump restore rst-cmd catch" (ms) to $work/N.txt
 one() {
-	local n=$1 t0 t1 t2 t3 f r
+	local n=$1 t0 t1 t2 t3 f r c
 	rm -rf "$work/img" "$work/log" "$work/ready"
 	"$target" "$n" >"$work/ready" &
 	pid=$!
@@ -74,8 +77,9 @@ one() {
 	pid=
 	f=$(log_ms "$work/log" "frozen")
 	r=$(log_ms "$work/log" ": restored")
+	c=$(log_ms "$work/log" ": caught")
 	[ -n "$f" ] && [ -n "$r" ] || { echo "bench: no freeze or restore time in the log" >&2; exit 1; }
-	echo "$f $(( (t1 - t0) / 1000 )) $r $(( (t3 - t2) / 1000 ))" >>"$work/$n.txt"
+	echo "$f $(( (t1 - t0) / 1000 )) $r $(( (t3 - t2) / 1000 )) ${c:--}" >>"$work/$n.txt"
 }
 
 # What was measured: the commit of the sources BUILDDIR was configured from.
@@ -97,19 +101,22 @@ echo
 median() { cut -d' ' -f"$1" "$2" | sort -g | awk '{ v[NR] = $1 } END {
 	printf "%.3f", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 stats() { cut -d' ' -f"$1" "$2" | sort -g | awk '{ v[NR] = $1 } END {
+	if (v[1] == "-") { printf "-"; exit }
 	m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
 	printf "%.2f (%.2f-%.2f)", m, v[1], v[NR] }'; }
 echo "$repeat runs per size; ms, median (min-max)"
 echo
-echo "| threads | freeze | dump (wall) | restore | restore (wall) | freeze per thread |"
-echo "|---:|---:|---:|---:|---:|---:|"
+echo "| threads | freeze | dump (wall) | restore | restore (wall) | catch | freeze per thread |"
+echo "|---:|---:|---:|---:|---:|---:|---:|"
 for n in $sizes; do
 	m=$(median 1 "$work/$n.txt")
 	echo "| $n | $(stats 1 "$work/$n.txt") | $(stats 2 "$work/$n.txt") | $(stats 3 "$work/$n.txt") |" \
-		"$(stats 4 "$work/$n.txt") | $(awk -v m="$m" -v n="$n" 'BEGIN { printf "%.4f", m / n }') |"
+		"$(stats 4 "$work/$n.txt") | $(stats 5 "$work/$n.txt") | $(awk -v m="$m" -v n="$n" 'BEGIN { printf "%.4f", m / n }') |"
 done
 echo
-for col in 1:freeze 3:restore; do
+cols="1:freeze 3:restore"
+[ "$(cut -d' ' -f5 "$work/${sizes%% *}.txt" | head -n 1)" = - ] || cols="$cols 5:catch"
+for col in $cols; do
 	for n in $sizes; do echo "$n $(median "${col%%:*}" "$work/$n.txt")"; done | awk -v what="${col#*:}" '
 		{ x[NR] = $1; y[NR] = $2; sx += $1; sy += $2; sxx += $1 * $1; sxy += $1 * $2 }
 		END {
