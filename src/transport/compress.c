@@ -11,16 +11,38 @@
 
 void tp_lz4_init(struct tp_lz4 *z)
 {
-	z->skip = 0;
+	memset(z, 0, sizeof(*z));
 	z->backoff = 1;
 }
 
 bool tp_lz4_should_try(struct tp_lz4 *z)
 {
-	if (z->skip == 0)
-		return true;
-	z->skip--;
-	return false;
+	bool lz4_quicker;
+
+	if (z->skip) {
+		z->skip--;
+		return false;
+	}
+	/* Each way measured once first, then the quicker, the other now and then. */
+	if (!z->ns_lz4 || !z->ns_raw)
+		return !z->ns_lz4;
+	lz4_quicker = z->ns_lz4 <= z->ns_raw;
+	if (++z->runs % TP_LZ4_PROBE_EVERY == 0)
+		return !lz4_quicker;
+	return lz4_quicker;
+}
+
+/* A moving mean that follows the last few dozen runs. */
+static void mean_add(uint64_t *m, uint64_t v)
+{
+	*m = *m ? *m - *m / 8 + v / 8 : v;
+}
+
+void tp_lz4_record(struct tp_lz4 *z, bool tried, uint64_t ns, uint32_t pages)
+{
+	uint64_t per = pages ? ns / pages : ns;
+
+	mean_add(tried ? &z->ns_lz4 : &z->ns_raw, per ? per : 1);
 }
 
 size_t tp_lz4_compress(struct tp_lz4 *z, const void *src, size_t len, void *dst,

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <lz4.h>
 
 #include "crc32c.h"
@@ -620,6 +621,8 @@ static int send_run(struct tp_conn *c, uint32_t pid, uint64_t vaddr, uint32_t nr
 {
 	struct tp_msg m = { .type = TP_PAGES };
 	size_t raw = (size_t)nr * TPW_PAGE_SIZE;
+	struct timespec t0 = { 0 }, t1;
+	bool tried = false;
 	struct iovec z;
 	int rc;
 
@@ -633,7 +636,11 @@ static int send_run(struct tp_conn *c, uint32_t pid, uint64_t vaddr, uint32_t nr
 			c->st.pages_zero += nr;
 		goto out;
 	}
-	if (c->opts.compress && c->peer_lz4 && tp_lz4_should_try(&c->lz4)) {
+	if (c->opts.compress && c->peer_lz4) {
+		tried = tp_lz4_should_try(&c->lz4);
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+	}
+	if (tried) {
 		const void *src = seg[0].iov_base;
 		size_t zl;
 		int i;
@@ -664,6 +671,11 @@ static int send_run(struct tp_conn *c, uint32_t pid, uint64_t vaddr, uint32_t nr
 	if (!rc)
 		c->st.pages_raw += nr;
 out:
+	if (!rc && c->opts.compress && c->peer_lz4 && !zero) {
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		tp_lz4_record(&c->lz4, tried, (uint64_t)(t1.tv_sec - t0.tv_sec) * 1000000000u +
+			      (uint64_t)t1.tv_nsec - (uint64_t)t0.tv_nsec, nr);
+	}
 	if (!rc)
 		c->round_pages += nr;
 	return rc;

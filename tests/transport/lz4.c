@@ -54,6 +54,30 @@ static void test_policy(void)
 	CHECK(tp_lz4_compress(&z, text, sizeof(text), out, sizeof(out)) > 0, "text again");
 	CHECK(tp_lz4_should_try(&z), "back-off not reset by a success");
 
+	/* Timed: each way once, then the quicker one, the other every TP_LZ4_PROBE_EVERY runs. */
+	for (int lz4_quicker = 0; lz4_quicker < 2; lz4_quicker++) {
+		unsigned int lz4_runs = 0;
+
+		tp_lz4_init(&z);
+		for (i = 0; i < 320; i++) {
+			bool tried = tp_lz4_should_try(&z);
+
+			if (i == 0)
+				CHECK(tried, "the first run does not try LZ4");
+			if (i == 1)
+				CHECK(!tried, "the second run does not measure raw");
+			lz4_runs += tried;
+			/* LZ4 takes 1 ms a run on a fast link or 2 ms on a slow one; raw the other. */
+			tp_lz4_record(&z, tried, tried == (bool)lz4_quicker ? 1000000 : 2000000, 256);
+		}
+		if (lz4_quicker)
+			CHECK(lz4_runs >= 320 - 320 / TP_LZ4_PROBE_EVERY - 2,
+			      "LZ4 quicker: only %u of 320 runs compressed", lz4_runs);
+		else
+			CHECK(lz4_runs <= 320 / TP_LZ4_PROBE_EVERY + 2,
+			      "raw quicker: %u of 320 runs compressed", lz4_runs);
+	}
+
 	memset(out, 0, TPW_PAGE_SIZE);
 	CHECK(tp_page_is_zero(out), "zero page");
 	out[TPW_PAGE_SIZE - 1] = 1;
@@ -165,10 +189,9 @@ int main(void)
 	       (unsigned long long)st.pages_raw, (unsigned long long)st.pages_lz4,
 	       (unsigned long long)st.pages_zero, (unsigned long long)st.bytes_sent);
 	CHECK(st.pages_zero == NR_RUNS * 3, "zero pages: %llu", (unsigned long long)st.pages_zero);
-	CHECK(st.pages_lz4 == total - NR_RUNS * 3, "text pages compressed: %llu",
-	      (unsigned long long)st.pages_lz4);
-	CHECK(st.bytes_sent < total * TPW_PAGE_SIZE / 2, "text: %llu bytes on the wire",
-	      (unsigned long long)st.bytes_sent);
+	/* Which way is quicker over loopback is the machine's to say: both were measured. */
+	CHECK(st.pages_lz4 > 0 && st.pages_raw > 0, "text: %llu pages compressed, %llu raw",
+	      (unsigned long long)st.pages_lz4, (unsigned long long)st.pages_raw);
 
 	test_conn(TPT_RANDOM, true, &st);
 	printf("random+lz4: raw %llu lz4 %llu zero %llu pages, %llu tries\n",
