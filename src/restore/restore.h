@@ -16,6 +16,7 @@
  *   child.c      the sequence the new process runs, ending in the restorer
  *   finish.c     lmig's side: wait for the report, catch the end of
  *                rt_sigreturn, unmap the restorer, let go
+ *   catch.c      that catch: every thread at once (catch.h)
  *
  * Whatever fails, the half-built process is killed: nothing is left behind.
  */
