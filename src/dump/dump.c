@@ -68,7 +68,7 @@ int dump_process(struct dump_ctx *ctx)
 		pr_err("pid %d: is a zombie", (int)ctx->pid);
 		return -ESRCH;
 	}
-	ret = proc_read_smaps(ctx->pid, &ctx->vmas);
+	ret = ctx->vmas_read ? 0 : proc_read_smaps(ctx->pid, &ctx->vmas);
 	if (ret) {
 		pr_err_rc(ret, "pid %d: cannot parse /proc/%d/smaps", (int)ctx->pid, (int)ctx->pid);
 		return ret;

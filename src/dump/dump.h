@@ -75,6 +75,8 @@ struct dump_ctx {
 	struct file_share *shares;	/* the tree's files dumped so far (file-share.h), or NULL */
 	uint64_t freeze_ns;		/* CLOCK_REALTIME when every thread was stopped */
 	uint64_t pages_saved, pages_zero;
+	/* vmas filled by the caller while the process is stopped (precopy's freeze): not read again. */
+	bool vmas_read;
 	/*
 	 * Live migration (src/dump/precopy*.c): pagemap-<pid>.img lists the
 	 * pages to keep (no flags, no crc) and no pages file is written; the

@@ -11,7 +11,7 @@
 #include "dump/proc.h"
 #include "net/netlock.h"
 
-int pc_tree_dump(struct pc_tree *t, const struct dump_opts *o, int dirfd)
+int pc_tree_prepare(struct pc_tree *t, const struct dump_opts *o, int dirfd)
 {
 	int ret = dump_tree_ctxs(o, &t->seized, dirfd, &t->dcs);
 
@@ -19,7 +19,7 @@ int pc_tree_dump(struct pc_tree *t, const struct dump_opts *o, int dirfd)
 		return ret;
 	for (size_t i = 0; i < t->seized.nr; i++)
 		t->dcs[i].pagemap_only = true;
-	return dump_tree(t->dcs, &t->seized);
+	return 0;
 }
 
 /* What a descendant needs to be sent while frozen: its fds, its frozen areas. */

@@ -147,7 +147,9 @@ static int collect(struct precopy_ctx *ctx)
 	struct seized s;
 	int ret;
 
-	if (ctx->frozen || !tracker_needs_stop(ctx->t))
+	if (ctx->frozen)
+		return tracker_collect_last(ctx->t, &ctx->dirty);
+	if (!tracker_needs_stop(ctx->t))
 		return tracker_collect(ctx->t, &ctx->dirty);
 	ret = seize_process(ctx->pid, &s);
 	if (ret)
@@ -281,16 +283,15 @@ static int send_dirty(struct precopy_ctx *ctx)
 	return ret;
 }
 
-/* Re-read the layout, tell the tracker, collect. */
-static int next_layout_and_collect(struct precopy_ctx *ctx)
+/* Tell the tracker the layout in ctx->areas, collect. */
+static int track_and_collect(struct precopy_ctx *ctx)
 {
 	struct range *r = NULL;
 	size_t n;
 	int ret;
 
-	ret = pc_read_areas(ctx, NULL);
-	if (ret || !ctx->t)
-		return ret;
+	if (!ctx->t)
+		return 0;
 	ret = pc_tracked_ranges(ctx, &r, &n);
 	if (!ret)
 		ret = tracker_update_areas(ctx->t, r, n);
@@ -298,6 +299,14 @@ static int next_layout_and_collect(struct precopy_ctx *ctx)
 	if (!ret)
 		ret = collect(ctx);
 	return ret;
+}
+
+/* Re-read the layout, tell the tracker, collect. */
+static int next_layout_and_collect(struct precopy_ctx *ctx)
+{
+	int ret = pc_read_areas(ctx, NULL);
+
+	return ret ? ret : track_and_collect(ctx);
 }
 
 /*
@@ -517,15 +526,18 @@ static int freeze_and_commit(struct precopy_ctx *ctx, struct pc_tree *tree,
 	 * a new or grown VMA VM_SOFTDIRTY): the final round would resend it.
 	 */
 	phase = "collecting the last dirty pages";
-	ret = next_layout_and_collect(ctx);
+	ret = pc_tree_prepare(tree, dopts, dirfd);
+	/* One read of the frozen layout for the last collect and the images (a walk of every page table). */
+	if (!ret)
+		ret = pc_read_areas(ctx, &tree->dcs[0].vmas);
+	if (!ret) {
+		tree->dcs[0].vmas_read = true;
+		ret = track_and_collect(ctx);
+	}
 	if (ret)
 		goto fail;
 	phase = "dumping the frozen tree";
-	ret = pc_tree_dump(tree, dopts, dirfd);
-	if (ret)
-		goto fail;
-	/* The same frozen layout, as the images describe it (read before the parasite came). */
-	ret = pc_areas_from_vmas(ctx, &tree->dcs[0].vmas);
+	ret = dump_tree(tree->dcs, &tree->seized);
 	if (ret)
 		goto fail;
 	phase = "sending the state";

@@ -122,8 +122,12 @@ struct pc_tree {
 	struct precopy_ctx *sub;	/* one per process (sub[0], the root's, unused) */
 	size_t nr_sub;
 };
-/* dump_tree() of the seized tree into dirfd, pagemap only (pages go by the rounds). */
-int pc_tree_dump(struct pc_tree *t, const struct dump_opts *o, int dirfd);
+/*
+ * The dump contexts of the seized tree (t->dcs) for dump_tree() into
+ * dirfd, pagemap only (pages go by the rounds); the caller may fill the
+ * root's vmas first (dcs[0].vmas_read).
+ */
+int pc_tree_prepare(struct pc_tree *t, const struct dump_opts *o, int dirfd);
 /* The areas message of every descendant; *pages: the pages they carry. */
 int pc_tree_send_areas(struct precopy_ctx *ctx, struct pc_tree *t, uint64_t *pages);
 /* Every kept page of every descendant, in the final round (after pc_flush() of the root). */

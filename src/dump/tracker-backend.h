@@ -28,6 +28,7 @@ struct tracker {
 	pid_t pid;
 	uint64_t page_size;
 	bool started;
+	bool last;			/* tracker_collect_last() ran: nothing is armed again */
 	struct tracker_area *a;		/* sorted, not overlapping */
 	size_t nr, cap;
 	void *be;			/* the back end's state */
@@ -56,12 +57,13 @@ struct tracker_ops {
 	 */
 	int (*arm)(struct tracker *t, const struct tracker_area *a);
 	/*
-	 * Append the written pages of armed area a to dirty, re-arming them.
-	 * -EAGAIN: the area's mappings changed so that its state is unknown:
-	 * tracker.c arms it again and reports it whole. Other -errno logged.
+	 * Append the written pages of armed area a to dirty, re-arming them
+	 * (not when t->last). -EAGAIN: the area's mappings changed so that
+	 * its state is unknown: tracker.c arms it again (reports it whole
+	 * when t->last) and reports it whole. Other -errno logged.
 	 */
 	int (*scan)(struct tracker *t, const struct tracker_area *a, struct range_vec *dirty);
-	/* After the areas were walked (soft-dirty: clear the bits). May be NULL. */
+	/* After the areas were walked (soft-dirty: clear the bits; not when t->last). May be NULL. */
 	int (*end)(struct tracker *t);
 };
 

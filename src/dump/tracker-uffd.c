@@ -227,7 +227,8 @@ static int uffd_scan(struct tracker *t, const struct tracker_area *a, struct ran
 	while (start < a->end) {
 		struct pm_scan_arg arg = {
 			.size = sizeof(arg),
-			.flags = PM_SCAN_WP_MATCHING | PM_SCAN_CHECK_WPASYNC,
+			/* The last scan of a stopped process protects nothing again. */
+			.flags = (t->last ? 0 : PM_SCAN_WP_MATCHING) | PM_SCAN_CHECK_WPASYNC,
 			.start = start,
 			.end = a->end,
 			.vec = (uint64_t)(uintptr_t)be->vec,

@@ -253,15 +253,14 @@ int tracker_start(struct tracker *t, const struct range *areas, size_t n)
 	return 0;
 }
 
-int tracker_collect(struct tracker *t, struct range_vec *dirty)
+/* The walk of every area for a collect; t->last: nothing armed again. */
+static int collect_areas(struct tracker *t, struct range_vec *dirty)
 {
 	struct tracker_area *a;
 	bool whole;
 	size_t i;
 	int ret = 0;
 
-	if (!t->started)
-		return -EINVAL;
 	dirty->nr = 0;
 	if (t->ops->begin) {
 		ret = t->ops->begin(t);
@@ -273,7 +272,9 @@ int tracker_collect(struct tracker *t, struct range_vec *dirty)
 		whole = true;
 		switch (a->state) {
 		case TA_NEW:
-			ret = arm_area(t, a, &whole);
+			/* Last: reported whole, not armed. */
+			if (!t->last)
+				ret = arm_area(t, a, &whole);
 			break;
 		case TA_UNTRACKED:
 			break;
@@ -285,17 +286,38 @@ int tracker_collect(struct tracker *t, struct range_vec *dirty)
 					 t->pid, (unsigned long long)a->start,
 					 (unsigned long long)a->end);
 				a->state = TA_NEW;
-				ret = arm_area(t, a, &whole);
+				if (!t->last) {
+					ret = arm_area(t, a, &whole);
+				} else {
+					ret = 0;
+					whole = true;
+				}
 			}
 			break;
 		}
 		if (!ret && whole)
 			ret = range_vec_push(dirty, a->start, a->end);
 	}
-	if (!ret && t->ops->end)
+	if (!ret && t->ops->end && !t->last)
 		ret = t->ops->end(t);
 	return ret;
 }
+
+int tracker_collect(struct tracker *t, struct range_vec *dirty)
+{
+	if (!t->started || t->last)
+		return -EINVAL;
+	return collect_areas(t, dirty);
+}
+
+int tracker_collect_last(struct tracker *t, struct range_vec *dirty)
+{
+	if (!t->started || t->last)
+		return -EINVAL;
+	t->last = true;
+	return collect_areas(t, dirty);
+}
+
 
 void tracker_close(struct tracker *t)
 {

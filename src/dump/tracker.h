@@ -197,6 +197,15 @@ int tracker_update_areas(struct tracker *t, const struct range *areas, size_t n)
  */
 int tracker_collect(struct tracker *t, struct range_vec *dirty);
 
+/*
+ * The last collect, of a process that stays stopped until
+ * tracker_close(): the same pages as tracker_collect() reports, but
+ * nothing is armed again (no write-protection, no clear_refs walk of
+ * every page table: that would only lengthen the freeze). Later
+ * collects fail with -EINVAL.
+ */
+int tracker_collect_last(struct tracker *t, struct range_vec *dirty);
+
 /* Stop tracking (closes the userfaultfd, which unregisters the areas) and free t. NULL is fine. */
 void tracker_close(struct tracker *t);
 

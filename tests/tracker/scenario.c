@@ -3,13 +3,17 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "compat.h"
 #include "scenario.h"
 
 #define MAX_AREAS	32
@@ -31,6 +35,7 @@ struct sc {
 	struct tracker *t;
 	uint64_t ps;
 	bool soft;			/* soft-dirty: stop around collects, its false positives */
+	bool last;			/* the next collect is tracker_collect_last() */
 	struct area a[MAX_AREAS];	/* the areas given to the tracker */
 	size_t nr;
 	struct range_vec dirty;
@@ -194,7 +199,7 @@ static int collect(struct sc *c)
 
 	if (tracker_needs_stop(c->t))
 		must(mutator_freeze(&c->m), "stop the child");
-	ret = tracker_collect(c->t, &c->dirty);
+	ret = c->last ? tracker_collect_last(c->t, &c->dirty) : tracker_collect(c->t, &c->dirty);
 	if (tracker_needs_stop(c->t))
 		must(mutator_thaw(&c->m), "continue the child");
 	return ret;
@@ -272,6 +277,37 @@ static void round_check(struct sc *c, const char *round)
 out:
 	c->exp.nr = 0;
 	c->allow.nr = 0;
+}
+
+/*
+ * After the last collect, n pages from addr that it reported must still
+ * read as written (no write-protection put back): a read-only
+ * PAGEMAP_SCAN of our own, on the child's pagemap.
+ */
+static void check_not_rearmed(struct sc *c, uint64_t addr, uint64_t n)
+{
+	struct page_region r[4];
+	struct pm_scan_arg arg = {
+		.size = sizeof(arg), .start = addr, .end = addr + n * c->ps,
+		.vec = (uint64_t)(uintptr_t)r, .vec_len = 4,
+		.category_mask = PAGE_IS_WRITTEN, .return_mask = PAGE_IS_WRITTEN,
+	};
+	char path[64];
+	long got;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/pagemap", (int)c->m.pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	got = fd < 0 ? -1 : ioctl(fd, PAGEMAP_SCAN, &arg);
+	if (fd >= 0)
+		close(fd);
+	if (got != 1 || r[0].start != addr || r[0].end != addr + n * c->ps) {
+		printf("FAIL: after the last collect, %" PRIu64 " written pages at %#llx read as "
+		       "write-protected again (%ld regions)\n", n, (unsigned long long)addr, got);
+		c->failures++;
+	} else {
+		printf("ok: the last collect left the %" PRIu64 " pages it reported unprotected\n", n);
+	}
 }
 
 /* Write n pages of area base from page first, stride apart, and expect them. */
@@ -529,6 +565,28 @@ int scenario_exact(const char *name)
 	w(&c, A, 22, 1, 1);
 	expect_vdso(&c);
 	round_check(&c, "round 6 (replaced mapping armed)");
+
+	/*
+	 * The last collect (the process frozen for good): the same answer,
+	 * a new area whole, and nothing armed again, so the pages it
+	 * reported still read as written and no collect may follow.
+	 */
+	w(&c, A, 30, 2, 1);
+	w(&c, BIG, 100, 3, 7);
+	T = add_area(&c, "T", must(mut_map(&c.m, MK_ANON_PRIVATE, 4, 0), "map T"), 4);
+	w(&c, T, 0, 1, 1);
+	expect_whole(&c, &c.exp, T, pg(&c, T, 4));
+	expect_vdso(&c);
+	update_areas(&c);
+	c.last = true;
+	round_check(&c, "round 7 (the last collect)");
+	ret = tracker_collect(c.t, &c.dirty);
+	if (ret != -EINVAL) {
+		printf("FAIL: a collect after the last one gave %d, not -EINVAL\n", ret);
+		c.failures++;
+	}
+	if (!c.soft)
+		check_not_rearmed(&c, pg(&c, A, 30), 2);
 
 	ret = c.failures ? 1 : 0;
 out:
