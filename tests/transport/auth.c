@@ -11,17 +11,6 @@
 
 #include "tptest.h"
 
-static int failures;
-
-#define CHECK(cond, ...) do { \
-	if (!(cond)) { \
-		failures++; \
-		printf("FAIL %s:%d: ", __FILE__, __LINE__); \
-		printf(__VA_ARGS__); \
-		printf("\n"); \
-	} \
-} while (0)
-
 static struct tp_listener *lis;
 
 /* Exit 0 when the handshake passed, 2 when refused for the key, else 3. */

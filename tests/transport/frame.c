@@ -11,18 +11,9 @@
 
 #include "crc32c.h"
 #include "transport/protocol.h"
+#include "tptest.h"
 
-static int failures;
 static uint8_t scratch[TPW_MAX_RUN_PAGES * TPW_PAGE_SIZE];
-
-#define CHECK(cond, ...) do { \
-	if (!(cond)) { \
-		failures++; \
-		printf("FAIL %s:%d: ", __FILE__, __LINE__); \
-		printf(__VA_ARGS__); \
-		printf("\n"); \
-	} \
-} while (0)
 
 /* A stream under construction. */
 struct stream {

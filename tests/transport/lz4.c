@@ -16,17 +16,6 @@
 #define NR_RUNS 64u
 #define RUN_BYTES (RUN_PAGES * TPW_PAGE_SIZE)
 
-static int failures;
-
-#define CHECK(cond, ...) do { \
-	if (!(cond)) { \
-		failures++; \
-		printf("FAIL %s:%d: ", __FILE__, __LINE__); \
-		printf(__VA_ARGS__); \
-		printf("\n"); \
-	} \
-} while (0)
-
 static void test_policy(void)
 {
 	static uint8_t text[RUN_BYTES], rnd[RUN_BYTES], out[RUN_BYTES + 4096];

@@ -22,17 +22,6 @@
 
 #define TIMEOUT_MS 1000u
 
-static int failures;
-
-#define CHECK(cond, ...) do { \
-	if (!(cond)) { \
-		failures++; \
-		printf("FAIL %s:%d: ", __FILE__, __LINE__); \
-		printf(__VA_ARGS__); \
-		printf("\n"); \
-	} \
-} while (0)
-
 static char cacert[512], scert[512], skey[512], ccert[512], ckey[512];
 static struct tp_listener *lis;
 static uint16_t raw_port;

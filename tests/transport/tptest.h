@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #include "transport/transport.h"
@@ -28,6 +29,17 @@ pid_t tpt_fork(int (*fn)(void *), void *arg);
  * too long.
  */
 int tpt_wait(pid_t pid, unsigned int secs);
+
+/* Each test program's count of failed CHECKs; a CHECK that fails prints where and goes on. */
+static int failures __attribute__((unused));
+#define CHECK(cond, ...) do { \
+	if (!(cond)) { \
+		failures++; \
+		printf("FAIL %s:%d: ", __FILE__, __LINE__); \
+		printf(__VA_ARGS__); \
+		printf("\n"); \
+	} \
+} while (0)
 
 /* Write a key file of 32 bytes derived from seed into dir; path out. */
 int tpt_key(const char *dir, int seed, char *path, size_t len);

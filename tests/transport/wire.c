@@ -16,17 +16,6 @@
 #include "crc32c.h"
 #include "tptest.h"
 
-static int failures;
-
-#define CHECK(cond, ...) do { \
-	if (!(cond)) { \
-		failures++; \
-		printf("FAIL %s:%d: ", __FILE__, __LINE__); \
-		printf(__VA_ARGS__); \
-		printf("\n"); \
-	} \
-} while (0)
-
 static struct tp_listener *lis;
 static uint8_t page[TPW_PAGE_SIZE];
 
