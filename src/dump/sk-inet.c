@@ -373,13 +373,15 @@ static size_t handshakes(const struct sk_inet_dump *d, pid_t pid)
  */
 static void drain_handshakes(struct dump_ctx *ctx, const struct sk_inet_dump *d)
 {
+	size_t n = handshakes(d, ctx->pid), first = n;
 	struct timespec t0, t;
-	size_t n = handshakes(d, ctx->pid);
+	long ms = 0;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while (n) {
 		clock_gettime(CLOCK_MONOTONIC, &t);
-		if ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 >= HANDSHAKE_WAIT_MS) {
+		ms = (t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000;
+		if (ms >= HANDSHAKE_WAIT_MS) {
 			pr_warn("pid %d: %zu handshake%s to its listeners still under way after %d ms: left behind",
 				(int)ctx->pid, n, n > 1 ? "s" : "", HANDSHAKE_WAIT_MS);
 			return;
@@ -387,6 +389,9 @@ static void drain_handshakes(struct dump_ctx *ctx, const struct sk_inet_dump *d)
 		usleep(1000);
 		n = handshakes(d, ctx->pid);
 	}
+	if (first)
+		pr_info("pid %d: %zu handshake%s to its listeners ended in %ld ms", (int)ctx->pid, first,
+			first > 1 ? "s" : "", ms);
 }
 
 static void read_opts(struct inet_sock *s)
