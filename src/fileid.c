@@ -62,16 +62,34 @@ static void read_build_id(int fd, struct file_id *id)
 	}
 }
 
+static int stat_id(int fd, struct file_id *id, struct stat *st)
+{
+	memset(id, 0, sizeof(*id));
+	if (fstat(fd, st))
+		return -errno;
+	id->size = (uint64_t)st->st_size;
+	id->mtime_ns = (uint64_t)st->st_mtim.tv_sec * 1000000000ull + (uint64_t)st->st_mtim.tv_nsec;
+	return 0;
+}
+
 int file_id_read(int fd, struct file_id *id)
 {
 	struct stat st;
+	int ret = stat_id(fd, id, &st);
 
-	memset(id, 0, sizeof(*id));
-	if (fstat(fd, &st))
-		return -errno;
-	id->size = (uint64_t)st.st_size;
-	id->mtime_ns = (uint64_t)st.st_mtim.tv_sec * 1000000000ull + (uint64_t)st.st_mtim.tv_nsec;
-	if (S_ISREG(st.st_mode))
+	if (!ret && S_ISREG(st.st_mode))
 		read_build_id(fd, id);
-	return 0;
+	return ret;
+}
+
+int file_id_stat(int fd, struct file_id *id, uint64_t *dev, uint64_t *ino)
+{
+	struct stat st;
+	int ret = stat_id(fd, id, &st);
+
+	if (!ret) {
+		*dev = st.st_dev;
+		*ino = st.st_ino;
+	}
+	return ret;
 }

@@ -24,4 +24,10 @@ struct file_id {
 /* Read fd's identity. 0 or -errno (fstat); a malformed ELF file just has no build-id. */
 int file_id_read(int fd, struct file_id *id);
 
+/*
+ * The cheap part alone: size and mtime (build_id_len 0), and the
+ * inode's device and number in *dev and *ino. 0 or -errno (fstat).
+ */
+int file_id_stat(int fd, struct file_id *id, uint64_t *dev, uint64_t *ino);
+
 #endif

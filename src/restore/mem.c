@@ -41,17 +41,40 @@ static bool vma_starts_zero(const VmaEntry *v)
 }
 
 /*
+ * The last file whose build-id matched an area's: a library's next areas
+ * (four or five each) need not read its ELF notes again.
+ */
+struct id_seen {
+	uint64_t dev, ino, mtime_ns;
+	uint8_t build_id[FILEID_BUILD_ID_MAX];
+	size_t build_id_len;		/* 0: nothing seen yet */
+};
+
+static bool seen_before(const struct id_seen *s, uint64_t dev, uint64_t ino, const struct file_id *id,
+			const VmaEntry *v)
+{
+	return s->build_id_len && s->dev == dev && s->ino == ino && s->mtime_ns == id->mtime_ns &&
+	       s->build_id_len == v->build_id.len && !memcmp(s->build_id, v->build_id.data, s->build_id_len);
+}
+
+/*
  * Is fd the file that was mapped? Its size, mtime and build-id must be
  * those recorded (src/fileid.h), whatever its inode: another host has
  * another one, and a file replaced here may have the old one's number.
  * 0, or -ESTALE with *why saying what differs.
  */
-static int same_file(int fd, const VmaEntry *v, char *why, size_t len)
+static int same_file(int fd, const VmaEntry *v, struct id_seen *seen, char *why, size_t len)
 {
 	struct file_id id;
+	uint64_t dev, ino;
 	int ret;
 
-	ret = file_id_read(fd, &id);
+	ret = file_id_stat(fd, &id, &dev, &ino);
+	if (!ret && v->has_build_id && id.size == v->file_size && id.mtime_ns == v->file_mtime_ns) {
+		if (seen_before(seen, dev, ino, &id, v))
+			return 0;
+		ret = file_id_read(fd, &id);
+	}
 	if (ret) {
 		snprintf(why, len, "fstat: %s", strerror(-ret));
 		return ret;
@@ -65,8 +88,14 @@ static int same_file(int fd, const VmaEntry *v, char *why, size_t len)
 	else if (v->has_build_id && (id.build_id_len != v->build_id.len ||
 				       memcmp(id.build_id, v->build_id.data, id.build_id_len) != 0))
 		snprintf(why, len, "another ELF build-id");
-	else
+	else {
+		if (id.build_id_len) {
+			*seen = (struct id_seen){ .dev = dev, .ino = ino, .mtime_ns = id.mtime_ns,
+						  .build_id_len = id.build_id_len };
+			memcpy(seen->build_id, id.build_id, id.build_id_len);
+		}
 		return 0;
+	}
 	return -ESTALE;
 }
 
@@ -74,12 +103,12 @@ static int same_file(int fd, const VmaEntry *v, char *why, size_t len)
  * Is fd the file of area v: by its identity, or (images without one) by
  * its inode? 0, or -ESTALE with *why saying what differs.
  */
-static int is_mapped_file(int fd, const VmaEntry *v, char *why, size_t len)
+static int is_mapped_file(int fd, const VmaEntry *v, struct id_seen *seen, char *why, size_t len)
 {
 	struct stat st;
 
 	if (v->has_file_size && v->has_file_mtime_ns)
-		return same_file(fd, v, why, len);
+		return same_file(fd, v, seen, why, len);
 	if (v->has_ino && fstat(fd, &st) == 0 &&
 	    (st.st_ino != v->ino || (v->has_dev && st.st_dev != v->dev))) {
 		snprintf(why, len, "inode %" PRIu64 ", was %" PRIu64, (uint64_t)st.st_ino, v->ino);
@@ -89,7 +118,7 @@ static int is_mapped_file(int fd, const VmaEntry *v, char *why, size_t len)
 }
 
 /* Open the file of a file area and check it is the one that was mapped. */
-static int open_vma_file(uint32_t pid, const VmaEntry *v, int flags)
+static int open_vma_file(uint32_t pid, const VmaEntry *v, int flags, struct id_seen *seen)
 {
 	char why[128] = "";
 	int fd, ret;
@@ -101,7 +130,7 @@ static int open_vma_file(uint32_t pid, const VmaEntry *v, int flags)
 			  pid, v->start, v->end, v->path);
 		return ret;
 	}
-	ret = is_mapped_file(fd, v, why, sizeof(why));
+	ret = is_mapped_file(fd, v, seen, why, sizeof(why));
 	if (ret) {
 		pr_err("pid %u: area %#" PRIx64 "-%#" PRIx64 ": %s is not the file that was mapped (%s)",
 		       pid, v->start, v->end, v->path, why);
@@ -185,12 +214,12 @@ static int premap_sysv(const struct restore_ctx *ctx, uint32_t pid, const VmaEnt
  * here and the one that was mapped (*real set: the saved pages are not
  * written over it), else a memfd that gets the saved pages.
  */
-static int carried_file(uint32_t pid, const VmaEntry *v, bool *real)
+static int carried_file(uint32_t pid, const VmaEntry *v, bool *real, struct id_seen *seen)
 {
 	int fd = open(v->path, ((v->prot & PROT_WRITE) ? O_RDWR : O_RDONLY) | O_CLOEXEC);
 	char why[128] = "";
 
-	if (fd >= 0 && is_mapped_file(fd, v, why, sizeof(why)) == 0) {
+	if (fd >= 0 && is_mapped_file(fd, v, seen, why, sizeof(why)) == 0) {
 		*real = true;
 		return fd;
 	}
@@ -203,7 +232,7 @@ static int carried_file(uint32_t pid, const VmaEntry *v, bool *real)
 }
 
 static int premap_one(const struct restore_ctx *ctx, uint32_t pid, const VmaEntry *v,
-		      uint64_t at, bool *real)
+		      uint64_t at, bool *real, struct id_seen *seen)
 {
 	size_t len = v->end - v->start;
 	int prot = PROT_READ | PROT_WRITE, flags = MAP_FIXED, fd = -1, ret = 0;
@@ -236,7 +265,7 @@ static int premap_one(const struct restore_ctx *ctx, uint32_t pid, const VmaEntr
 			flags |= MAP_PRIVATE | MAP_ANONYMOUS;
 			break;
 		}
-		fd = open_vma_file(pid, v, O_RDONLY);
+		fd = open_vma_file(pid, v, O_RDONLY, seen);
 		if (fd < 0)
 			return fd;
 		flags |= MAP_PRIVATE;
@@ -246,12 +275,12 @@ static int premap_one(const struct restore_ctx *ctx, uint32_t pid, const VmaEntr
 		if (v->file_deleted) {
 			fd = deleted_shared_file(pid, v);
 		} else if (v->content_carried) {
-			fd = carried_file(pid, v, real);
+			fd = carried_file(pid, v, real, seen);
 			/* A memfd gets the saved pages written in: writable until the restorer's mprotect. */
 			if (*real)
 				prot = (int)v->prot | PROT_READ;
 		} else {
-			fd = open_vma_file(pid, v, (v->prot & PROT_WRITE) ? O_RDWR : O_RDONLY);
+			fd = open_vma_file(pid, v, (v->prot & PROT_WRITE) ? O_RDWR : O_RDONLY, seen);
 			prot = (int)v->prot | PROT_READ;
 		}
 		if (fd < 0)
@@ -414,6 +443,7 @@ int mem_premap(struct restore_ctx *ctx, struct rst_proc *p, struct bootstrap *b)
 {
 	struct rst_args *a = bootstrap_args(b);
 	struct rst_vma *rv;
+	struct id_seen seen = { 0 };
 	bool *real;
 	size_t n = 0;
 	int ret = 0;
@@ -433,7 +463,7 @@ int mem_premap(struct restore_ctx *ctx, struct rst_proc *p, struct bootstrap *b)
 		if (st && vma_takes_staging(v))
 			ret = move_staged(p->pid, v, st, bootstrap_premap_addr(b, i));
 		else
-			ret = premap_one(ctx, p->pid, v, bootstrap_premap_addr(b, i), &real[i]);
+			ret = premap_one(ctx, p->pid, v, bootstrap_premap_addr(b, i), &real[i], &seen);
 		if (ret)
 			goto out;
 		rv[n].src = bootstrap_premap_addr(b, i);
