@@ -46,7 +46,7 @@ struct inet_sock {
 	int family, type, proto, state;
 	bool connected, repaired;
 	union tcp_repair_addr src, dst;
-	uint32_t accept_queue;		/* listeners: connections not yet accepted */
+	uint32_t accept_queue;		/* listeners: connections not yet accepted, once locked */
 	uint32_t backlog;		/* listeners */
 	struct tcp_repair_state tcp;	/* connections (repaired) */
 	struct queued_conn *queue;	/* listeners: their accept queue, in order */
@@ -134,11 +134,9 @@ static int identify(struct inet_sock *s)
 	if (getsockopt(s->lfd, SOL_TCP, TCP_INFO, &ti, &len))
 		return -errno;
 	s->state = ti.tcpi_state;
-	if (s->state == TCP_LISTEN) {
-		/* For a listener, tcp_info carries its backlog and accept queue. */
-		s->accept_queue = ti.tcpi_unacked;
+	/* For a listener, tcp_info carries its backlog (and its accept queue: queue_length()). */
+	if (s->state == TCP_LISTEN)
 		s->backlog = ti.tcpi_sacked;
-	}
 	return 0;
 }
 

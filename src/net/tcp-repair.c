@@ -1,8 +1,6 @@
 #include "config.h"
 #include <errno.h>
 #include <linux/sockios.h>
-#include <netinet/ip.h>
-#include <netinet/ip6.h>
 #include <netinet/tcp.h>
 #include <stdlib.h>
 #include <string.h>
