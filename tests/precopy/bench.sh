@@ -17,14 +17,7 @@ init=
 md=
 trap '[ -n "$init" ] && kill -9 $init 2>/dev/null; [ -n "$md" ] && kill -9 $md 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
 
-wait_for() {
-	local end=$((SECONDS + $3))
-	while [ $SECONDS -le "$end" ]; do
-		grep -qE "$2" "$1" 2>/dev/null && return 0
-		sleep 0.05
-	done
-	return 1
-}
+. "$(dirname "$0")/../lib/wait.sh"
 
 # one MODE: a migration; appends "MODE downtime_ms freeze_ms rounds total_ms" to results.
 one() {

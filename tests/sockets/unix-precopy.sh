@@ -11,14 +11,7 @@ command -v python3 >/dev/null || skip "no python3"
 start_pageserver
 
 status() {
-	timeout 10 python3 -c '
-import socket, sys
-c = socket.socket(socket.AF_UNIX)
-c.settimeout(5)
-c.connect(sys.argv[1] + "/ctl.sock")
-c.sendall(sys.argv[2].encode())
-print(c.recv(200).decode())
-' "$work" "${1:-status}"
+	timeout 10 python3 "$(dirname "$0")/unix-python.py" "$work" --ask "${1:-status}"
 }
 field() { echo "$1" | awk -v k="$2" '{ for (i = 1; i < NF; i++) if ($i == k) print $(i + 1) }'; }
 

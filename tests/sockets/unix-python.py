@@ -12,6 +12,8 @@ With --thread, the worker is a thread of the same process (one process,
 as lmig precopy moves), on a socket.socketpair().
 
 usage: unix-python.py WORKDIR [--thread]
+       unix-python.py WORKDIR --ask [CMD]   send CMD (default status) to the
+                                            control socket, print the answer
 """
 import multiprocessing as mp
 import multiprocessing.connection
@@ -34,8 +36,19 @@ def worker(conn, log_path):
             log.sendto(b"answered %d" % n, log_path)
 
 
+def ask(work, cmd):
+    c = socket.socket(socket.AF_UNIX)
+    c.settimeout(5)
+    c.connect(os.path.join(work, "ctl.sock"))
+    c.sendall(cmd.encode())
+    print(c.recv(200).decode())
+
+
 def main():
     work = sys.argv[1]
+    if len(sys.argv) > 2 and sys.argv[2] == "--ask":
+        ask(work, sys.argv[3] if len(sys.argv) > 3 else "status")
+        return
     ctl_path, log_path = work + "/ctl.sock", work + "/log.sock"
     logsk = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     logsk.bind(log_path)

@@ -11,14 +11,7 @@ command -v python3 >/dev/null || { echo "SKIP: no python3"; exit 77; }
 
 # status: "count N errors E logs L" from the control socket.
 status() {
-	timeout 10 python3 -c '
-import socket, sys
-c = socket.socket(socket.AF_UNIX)
-c.settimeout(5)
-c.connect(sys.argv[1] + "/ctl.sock")
-c.sendall(sys.argv[2].encode())
-print(c.recv(200).decode())
-' "$work" "${1:-status}"
+	timeout 10 python3 "$top_srcdir/tests/sockets/unix-python.py" "$work" --ask "${1:-status}"
 }
 field() { echo "$1" | awk -v k="$2" '{ for (i = 1; i < NF; i++) if ($i == k) print $(i + 1) }'; }
 

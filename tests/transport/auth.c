@@ -13,33 +13,11 @@
 
 static struct tp_listener *lis;
 
-/* Exit 0 when the handshake passed, 2 when refused for the key, else 3. */
-static int serve(void *arg)
-{
-	struct tp_conn *c;
-	struct tp_msg m;
-	int rc;
-
-	(void)arg;
-	rc = tp_accept(lis, &c);
-	if (rc)
-		return rc == -EACCES ? 2 : 3;
-	/* Prove the stream works after the handshake. */
-	rc = tp_recv(c, &m, NULL);
-	if (rc != 1 || m.type != TP_COMMIT)
-		return 3;
-	tp_send_result(c, TP_OK, "welcome");
-	tp_close(c);
-	return 0;
-}
-
 static void one(const char *skey, const char *ckey, bool ok, const char *what)
 {
 	struct tp_opts so = { .auth_key_file = skey, .timeout_ms = 5000 };
 	struct tp_opts co = { .auth_key_file = ckey, .timeout_ms = 5000 };
-	char text[TPW_MAX_RESULT_MSG + 1];
 	struct tp_conn *c;
-	struct tp_msg m;
 	int rc, st;
 	pid_t pid;
 
@@ -49,15 +27,12 @@ static void one(const char *skey, const char *ckey, bool ok, const char *what)
 		CHECK(0, "%s: listen %d", what, rc);
 		return;
 	}
-	pid = tpt_fork(serve, NULL);
+	pid = tpt_fork(tpt_serve_commit, lis);
 	rc = tp_connect(&co, "127.0.0.1", tp_listener_port(lis), &c);
 	if (ok) {
 		CHECK(rc == 0, "%s: client refused (%d)", what, rc);
 		if (rc == 0) {
-			rc = tp_send_commit(c);
-			rc = rc ?: tp_recv(c, &m, text) == 1 ? 0 : -1;
-			CHECK(rc == 0 && m.type == TP_RESULT && !strcmp(text, "welcome"),
-			      "%s: no RESULT after the handshake", what);
+			CHECK(tpt_commit_welcome(c) == 0, "%s: no RESULT after the handshake", what);
 			tp_close(c);
 		}
 	} else {

@@ -15,7 +15,7 @@
 # wire. Tools are called by full path: busybox sh prefers its own
 # applets (whose ip knows no veth).
 set -u
-: "${IP:?}" "${RDMA:?}" "${XFER:?}"
+: "${IP:?}" "${RDMA:?}" "${XFER:?}" "${HOSTS_SH:?}"
 work=/tmp/rdma-vm
 mkdir -p "$work" || exit 1
 head -c 64 /dev/urandom >"$work/key"
@@ -27,20 +27,8 @@ head -c 64 /dev/urandom >"$work/key"
 "$RDMA" link add rxe1 type rxe netdev vb || { echo "FAIL: cannot set up veth and rxe"; exit 1; }
 "$RDMA" link
 
-# Bounded wait for pid $1 (seconds $2); its exit code, 124 after a kill.
-wait_pid() {
-	t=0
-	while kill -0 "$1" 2>/dev/null; do
-		if [ $t -ge $(($2 * 10)) ]; then
-			kill -9 "$1" 2>/dev/null
-			wait "$1" 2>/dev/null
-			return 124
-		fi
-		sleep 0.1
-		t=$((t + 1))
-	done
-	wait "$1"
-}
+# host_wait PID SECS (bounded wait for a pid) from the staged tests/lib/hosts.sh.
+. "$HOSTS_SH"
 
 fail=0 port=7100
 for opts in "" "--compress" "--compress --key"; do
@@ -62,7 +50,7 @@ for opts in "" "--compress" "--compress --key"; do
 	timeout 120 "$XFER" send --transport rdma $opts $ks --mib 16 --to 198.18.0.2 \
 		--port $port >"$work/send.log" 2>&1
 	src=$?
-	wait_pid $rpid 60
+	host_wait $rpid 60
 	rrc=$?
 	scrc=$(sed -n 's/.*region crc32c \([0-9a-f]*\).*/\1/p' "$work/send.log")
 	rcrc=$(sed -n 's/.*region crc32c \([0-9a-f]*\).*/\1/p' "$work/recv.log")

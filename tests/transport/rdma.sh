@@ -26,6 +26,6 @@ ip=$(command -v ip) rdma=$(command -v rdma)
 # be there before rdma_rxe (its ICRC).
 exec bash "$src/tests/vm/run-in-vm" --timeout 240 \
 	--modules "crc32_generic rdma_rxe ib_uverbs rdma_ucm veth" \
-	--with "$xfer" --with "$src/tests/transport/rdma-vm.sh" \
+	--with "$xfer" --with "$src/tests/transport/rdma-vm.sh" --with "$src/tests/lib/hosts.sh" \
 	--with "$ip" --with "$rdma" --with /etc/libibverbs.d/rxe.driver --with "$provider" \
-	--run "IP=$ip RDMA=$rdma XFER=$xfer sh $src/tests/transport/rdma-vm.sh"
+	--run "HOSTS_SH=$src/tests/lib/hosts.sh IP=$ip RDMA=$rdma XFER=$xfer sh $src/tests/transport/rdma-vm.sh"

@@ -34,25 +34,15 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static struct tp_opts server_opts(void)
+/* --tls with the throwaway CA and this side's certificate and key. */
+static struct tp_opts tls_opts(const char *cert, const char *key)
 {
 	struct tp_opts o = { .timeout_ms = TIMEOUT_MS };
 
 	o.tls.on = true;
 	o.tls.cacert = cacert;
-	o.tls.cert = scert;
-	o.tls.key = skey;
-	return o;
-}
-
-static struct tp_opts client_opts(void)
-{
-	struct tp_opts o = { .timeout_ms = TIMEOUT_MS };
-
-	o.tls.on = true;
-	o.tls.cacert = cacert;
-	o.tls.cert = ccert;
-	o.tls.key = ckey;
+	o.tls.cert = cert;
+	o.tls.key = key;
 	return o;
 }
 
@@ -102,7 +92,7 @@ static int quiet_client(void *arg)
 
 static void accept_bounded(const char *what, const char *say, int want)
 {
-	struct tp_opts so = server_opts();
+	struct tp_opts so = tls_opts(scert, skey);
 	struct tp_conn *c;
 	double t0, dt;
 	pid_t pid;
@@ -128,7 +118,7 @@ static void accept_bounded(const char *what, const char *say, int want)
 
 static void connect_to_silent_server(void)
 {
-	struct tp_opts co = client_opts();
+	struct tp_opts co = tls_opts(ccert, ckey);
 	struct tp_conn *c;
 	int lfd = raw_listen(), rc;
 	double t0, dt;
@@ -148,31 +138,11 @@ static void connect_to_silent_server(void)
 	close(lfd);
 }
 
-static int serve_one(void *arg)
-{
-	struct tp_conn *c;
-	struct tp_msg m;
-	int rc;
-
-	(void)arg;
-	rc = tp_accept(lis, &c);
-	if (rc)
-		return 2;
-	rc = tp_recv(c, &m, NULL);
-	if (rc != 1 || m.type != TP_COMMIT)
-		return 3;
-	tp_send_result(c, TP_OK, "welcome");
-	tp_close(c);
-	return 0;
-}
-
 /* A good pair, dialled as host: the stream works after TLS and the HELLO. */
 static void good_pair(const char *host, const char *key)
 {
-	struct tp_opts so = server_opts(), co = client_opts();
-	char text[TPW_MAX_RESULT_MSG + 1] = "";
+	struct tp_opts so = tls_opts(scert, skey), co = tls_opts(ccert, ckey);
 	struct tp_conn *c;
-	struct tp_msg m = { 0 };
 	pid_t pid;
 	int rc;
 
@@ -184,14 +154,11 @@ static void good_pair(const char *host, const char *key)
 		CHECK(0, "listen %d", rc);
 		return;
 	}
-	pid = tpt_fork(serve_one, NULL);
+	pid = tpt_fork(tpt_serve_commit, lis);
 	rc = tp_connect(&co, host, tp_listener_port(lis), &c);
 	CHECK(rc == 0, "%s: connect %d", host, rc);
 	if (!rc) {
-		rc = tp_send_commit(c);
-		rc = rc ?: tp_recv(c, &m, text) == 1 ? 0 : -1;
-		CHECK(rc == 0 && m.type == TP_RESULT && !strcmp(text, "welcome"),
-		      "%s: no RESULT after the handshake", host);
+		CHECK(tpt_commit_welcome(c) == 0, "%s: no RESULT after the handshake", host);
 		tp_close(c);
 	}
 	CHECK(tpt_wait(pid, 20) == 0, "%s: the server failed", host);
@@ -212,7 +179,7 @@ static int serve_refused(void *arg)
  */
 static void wrong_name(bool no_cn_verify)
 {
-	struct tp_opts so = server_opts(), co = client_opts();
+	struct tp_opts so = tls_opts(scert, skey), co = tls_opts(ccert, ckey);
 	struct tp_conn *c;
 	pid_t pid;
 	int rc;
@@ -225,15 +192,12 @@ static void wrong_name(bool no_cn_verify)
 		CHECK(0, "listen %d", rc);
 		return;
 	}
-	pid = tpt_fork(no_cn_verify ? serve_one : serve_refused, NULL);
+	pid = tpt_fork(no_cn_verify ? tpt_serve_commit : serve_refused, lis);
 	rc = tp_connect(&co, "127.0.0.2", tp_listener_port(lis), &c);
 	if (no_cn_verify) {
 		CHECK(rc == 0, "--tls-no-cn-verify: connect %d", rc);
 		if (!rc) {
-			struct tp_msg m;
-
-			tp_send_commit(c);
-			tp_recv(c, &m, NULL);
+			tpt_commit_welcome(c);
 			tp_close(c);
 		}
 	} else {
@@ -294,7 +258,7 @@ int main(void)
 	else
 		CHECK(0, "cannot write a key");
 	printf("-- a missing certificate file\n");
-	so = server_opts();
+	so = tls_opts(scert, skey);
 	so.tls.cert = "/nonexistent/server.pem";
 	CHECK(tp_listen(&so, "127.0.0.1", 0, &l) == -ENOENT, "missing --tls-cert");
 	tpt_cleanup();

@@ -7,7 +7,7 @@
 #
 #   IP=... XFER=... CERTS=DIR sh tls-ktls-vm.sh
 set -u
-: "${IP:?}" "${XFER:?}" "${CERTS:?}"
+: "${IP:?}" "${XFER:?}" "${CERTS:?}" "${HOSTS_SH:?}"
 work=/tmp/tls-vm
 mkdir -p "$work" || exit 1
 "$IP" link set lo up || { echo "FAIL: cannot bring up lo"; exit 1; }
@@ -15,20 +15,8 @@ echo "tcp_available_ulp: $(cat /proc/sys/net/ipv4/tcp_available_ulp)"
 srv="--tls --tls-cacert $CERTS/ca.pem --tls-cert $CERTS/server.pem --tls-key $CERTS/server.key"
 cli="--tls --tls-cacert $CERTS/ca.pem --tls-cert $CERTS/client.pem --tls-key $CERTS/client.key"
 
-# Bounded wait for pid $1 (seconds $2); its exit code, 124 after a kill.
-wait_pid() {
-	t=0
-	while kill -0 "$1" 2>/dev/null; do
-		if [ $t -ge $(($2 * 10)) ]; then
-			kill -9 "$1" 2>/dev/null
-			wait "$1" 2>/dev/null
-			return 124
-		fi
-		sleep 0.1
-		t=$((t + 1))
-	done
-	wait "$1"
-}
+# host_wait PID SECS (bounded wait for a pid) from the staged tests/lib/hosts.sh.
+. "$HOSTS_SH"
 
 fail=0 port=7300
 for be in tcp uring; do
@@ -49,7 +37,7 @@ for be in tcp uring; do
 		timeout 120 "$XFER" send --transport "$be" $cli $z --mib 16 --to 127.0.0.1 \
 			--port $port >"$work/send.log" 2>&1
 		src=$?
-		wait_pid $rpid 60
+		host_wait $rpid 60
 		rrc=$?
 		scrc=$(sed -n 's/.*region crc32c \([0-9a-f]*\).*/\1/p' "$work/send.log")
 		rcrc=$(sed -n 's/.*region crc32c \([0-9a-f]*\).*/\1/p' "$work/recv.log")

@@ -16,6 +16,6 @@ tls_certs "$certs" || exit $?
 ip=$(command -v ip) || { echo "SKIP: no ip (iproute2)"; exit 77; }
 # The kernel seals records with its own gcm(aes): the generic modules (TCG has no AES-NI).
 bash "$src/tests/vm/run-in-vm" --timeout 300 --modules "tls aes_generic ctr ghash-generic gcm" \
-	--with "$b/tests/transport/xfer" --with "$src/tests/transport/tls-ktls-vm.sh" \
+	--with "$b/tests/transport/xfer" --with "$src/tests/transport/tls-ktls-vm.sh" --with "$src/tests/lib/hosts.sh" \
 	--with "$certs" --with "$ip" \
-	--run "IP=$ip XFER=$b/tests/transport/xfer CERTS=$certs sh $src/tests/transport/tls-ktls-vm.sh"
+	--run "HOSTS_SH=$src/tests/lib/hosts.sh IP=$ip XFER=$b/tests/transport/xfer CERTS=$certs sh $src/tests/transport/tls-ktls-vm.sh"

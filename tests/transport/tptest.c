@@ -147,3 +147,31 @@ void tpt_cleanup(void)
 		fprintf(stderr, "could not remove %s\n", tmpdir);
 	tmpdir[0] = '\0';
 }
+
+int tpt_serve_commit(void *listener)
+{
+	struct tp_conn *c;
+	struct tp_msg m;
+	int rc;
+
+	rc = tp_accept(listener, &c);
+	if (rc)
+		return rc == -EACCES ? 2 : 3;
+	/* The stream works after the handshake. */
+	rc = tp_recv(c, &m, NULL);
+	if (rc != 1 || m.type != TP_COMMIT)
+		return 3;
+	tp_send_result(c, TP_OK, "welcome");
+	tp_close(c);
+	return 0;
+}
+
+int tpt_commit_welcome(struct tp_conn *c)
+{
+	char text[TPW_MAX_RESULT_MSG + 1] = "";
+	struct tp_msg m = { 0 };
+
+	if (tp_send_commit(c) || tp_recv(c, &m, text) != 1)
+		return -1;
+	return m.type == TP_RESULT && !strcmp(text, "welcome") ? 0 : -1;
+}

@@ -41,6 +41,15 @@ static int failures __attribute__((unused));
 	} \
 } while (0)
 
+/*
+ * For tpt_fork(): accept one connection on arg (a struct tp_listener *),
+ * take a COMMIT and answer OK "welcome". Exit 0; 2 when the accept was
+ * refused (-EACCES: the handshake); 3 otherwise.
+ */
+int tpt_serve_commit(void *listener);
+/* Send a COMMIT on c and expect tpt_serve_commit()'s RESULT: 0, or -1. */
+int tpt_commit_welcome(struct tp_conn *c);
+
 /* Write a key file of 32 bytes derived from seed into dir; path out. */
 int tpt_key(const char *dir, int seed, char *path, size_t len);
 /* A private temporary directory for the test; removed by tpt_cleanup(). */

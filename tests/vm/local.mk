@@ -9,4 +9,4 @@ check-vm:
 	$(MAKE) $(AM_MAKEFLAGS) check TESTS="$(VM_TESTS)"
 .PHONY: check-vm
 VM_TESTS += %reldir%/precopy-softdirty.sh
-EXTRA_DIST += %reldir%/precopy-softdirty-vm.sh %reldir%/precopy-throttle-vm.sh
+EXTRA_DIST += %reldir%/precopy-softdirty-vm.sh %reldir%/precopy-throttle-vm.sh %reldir%/precopy-vm-lib.sh

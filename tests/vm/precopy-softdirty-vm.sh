@@ -15,10 +15,9 @@ memdirty) port=7001 wl_cmd=("$b/tests/workload/memdirty" --size-mib 8 --rate-mib
 mtdirty) port=7002 wl_cmd=("$b/tests/precopy/mtdirty" --threads 4 --size-mib 8 --rate-mib 0.25) ;;
 *) echo "FAIL: unknown workload $wl"; exit 1 ;;
 esac
-. "$src/tests/lib/pidns.sh"
 work=/tmp/pcsd-$wl
 mkdir -p "$work"
-ps_unshare= md_pid= ps_init=
+md_pid= ps_init=
 
 fail() {
 	echo "FAIL: $*"
@@ -27,16 +26,7 @@ fail() {
 	done
 	exit 1
 }
-
-# wait_for FILE REGEX SECONDS
-wait_for() {
-	local end=$((SECONDS + $3))
-	while [ $SECONDS -le "$end" ]; do
-		grep -qE "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
-}
+. "$src/tests/vm/precopy-vm-lib.sh"
 
 # stat_num KEY: the first number after "KEY": in the stats.
 stat_num() {
@@ -51,13 +41,7 @@ stat_num() {
 thp=/sys/kernel/mm/transparent_hugepage/enabled
 [ -w $thp ] && echo never >$thp
 
-/usr/bin/unshare --pid --fork --mount-proc "$b/tests/lib/pidns-init" \
-	"$LMIG" pageserver --port $port --address 127.0.0.1 --insecure \
-	--log-file "$work/ps.log" -v >"$work/ps.out" 2>&1 </dev/null &
-ps_unshare=$!
-wait_for "$work/ps.out" 'listening on|error' 60 || fail "the page server did not start"
-grep -q 'listening on' "$work/ps.out" || fail "the page server cannot listen"
-ps_init=$(cut -d' ' -f1 "/proc/$ps_unshare/task/$ps_unshare/children")
+vm_pageserver
 
 CR_OUT=$work/out "${wl_cmd[@]}" \
 	</dev/null >/dev/null 2>"$work/md.err" &
@@ -91,16 +75,6 @@ fp=$(sed -n 's/.*"final": true, "dirty_pages": [0-9]*, "pages": \([0-9]*\).*/\1/
 [ "$fp" -lt $((r0 / 2)) ] || fail "the final round sent $fp pages of the $r0 round 0 sent"
 
 wait "$md_pid" 2>/dev/null
-end=$((SECONDS + 20))
-while [ -d "/proc/$md_pid" ] && [ $SECONDS -le $end ]; do sleep 0.1; done
-[ -d "/proc/$md_pid" ] && fail "the source pid $md_pid still runs after the migration"
-end=$((SECONDS + 30)) hp=
-while [ -z "$hp" ] && [ $SECONDS -le $end ]; do
-	hp=$(pidns_host_pid "$ps_init" "$md_pid") || { hp=; sleep 0.2; }
-done
-[ -n "$hp" ] || fail "pid $md_pid does not run in the page server's pid namespace"
-kill -USR1 "$hp" || fail "cannot signal the restored pid $hp"
-wait_for "$work/out" '^(PASS|FAIL)' 60 || fail "no verdict from the restored $wl within 60 s"
-grep -q '^PASS' "$work/out" || fail "$wl found its memory broken: $(grep FAIL "$work/out")"
-kill -9 "$ps_init" 2>/dev/null
+wait_gone "$md_pid" 20 || fail "the source pid $md_pid still runs after the migration"
+vm_check_restored "$md_pid" "$wl"
 echo "PASS: soft-dirty pre-copy of $wl: $n round(s), round 0 sent $r0 pages, round 1 found $d1 dirty, the final round sent $fp; every page intact"

@@ -15,7 +15,8 @@ bash=$(command -v bash) unshare=$(command -v unshare) ||
 exec "$src/tests/vm/run-in-vm" --timeout 300 \
 	--with "$LMIG" --with "$b/tests/workload/memdirty" --with "$b/tests/precopy/mtdirty" \
 	--with "$b/tests/lib/pidns-init" \
-	--with "$bash" --with "$unshare" --with "$src/tests/lib/pidns.sh" \
+	--with "$bash" --with "$unshare" --with "$src/tests/lib/pidns.sh" --with "$src/tests/lib/wait.sh" \
+	--with "$src/tests/vm/precopy-vm-lib.sh" \
 	--with "$src/tests/vm/precopy-softdirty-vm.sh" --with "$src/tests/vm/precopy-throttle-vm.sh" \
 	--run "$bash $src/tests/vm/precopy-softdirty-vm.sh $LMIG $b $src memdirty" \
 	--run "$bash $src/tests/vm/precopy-softdirty-vm.sh $LMIG $b $src mtdirty" \

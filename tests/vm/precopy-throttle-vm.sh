@@ -13,7 +13,6 @@
 #   precopy-throttle-vm.sh LMIG BUILDDIR SRCDIR
 set -u
 LMIG=$1 b=$2 src=$3
-. "$src/tests/lib/pidns.sh"
 work=/tmp/pcth port=7003 cg=/sys/fs/cgroup
 mkdir -p "$work"
 ps_init= sampler=
@@ -25,28 +24,13 @@ fail() {
 	done
 	exit 1
 }
-
-# wait_for FILE REGEX SECONDS
-wait_for() {
-	local end=$((SECONDS + $3))
-	while [ $SECONDS -le "$end" ]; do
-		grep -qE "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
-}
+. "$src/tests/vm/precopy-vm-lib.sh"
 
 mount -t cgroup2 none $cg 2>/dev/null || grep -q " $cg cgroup2 " /proc/mounts ||
 	fail "cannot mount cgroup2 on $cg"
 echo +cpu >$cg/cgroup.subtree_control || fail "cannot enable the cpu controller (CONFIG_CFS_BANDWIDTH?)"
 
-/usr/bin/unshare --pid --fork --mount-proc "$b/tests/lib/pidns-init" \
-	"$LMIG" pageserver --port $port --address 127.0.0.1 --insecure \
-	--log-file "$work/ps.log" -v >"$work/ps.out" 2>&1 </dev/null &
-ps_unshare=$!
-wait_for "$work/ps.out" 'listening on|error' 60 || fail "the page server did not start"
-grep -q 'listening on' "$work/ps.out" || fail "the page server cannot listen"
-ps_init=$(cut -d' ' -f1 "/proc/$ps_unshare/task/$ps_unshare/children")
+vm_pageserver
 
 CR_OUT=$work/out "$b/tests/workload/memdirty" --size-mib 16 --rate-mib 0 --pattern random \
 	</dev/null >/dev/null 2>"$work/md.err" &
@@ -79,13 +63,5 @@ grep -q "^/lmig-throttle-$md_pid 6000 100000\$" "$work/cg.samples" ||
 left=$(ls -d $cg/lmig-throttle-* 2>/dev/null)
 [ -z "$left" ] || fail "lmig left its cgroup behind: $left"
 
-end=$((SECONDS + 30)) hp=
-while [ -z "$hp" ] && [ $SECONDS -le $end ]; do
-	hp=$(pidns_host_pid "$ps_init" "$md_pid") || { hp=; sleep 0.2; }
-done
-[ -n "$hp" ] || fail "pid $md_pid does not run in the page server's pid namespace"
-kill -USR1 "$hp" || fail "cannot signal the restored pid $hp"
-wait_for "$work/out" '^(PASS|FAIL)' 60 || fail "no verdict from the restored memdirty within 60 s"
-grep -q '^PASS' "$work/out" || fail "memdirty found its memory broken: $(grep FAIL "$work/out")"
-kill -9 "$ps_init" 2>/dev/null
+vm_check_restored "$md_pid" memdirty
 echo "PASS: throttled by cgroup cpu.max down to 6% (seen in /lmig-throttle-$md_pid), the cgroup removed, every page intact"
